@@ -1,0 +1,35 @@
+# gantoy: two commands do everything. `make demo` and `make test` bootstrap
+# .venv themselves (python3 -m venv + pip install -e .[test]) on first use and
+# again whenever pyproject.toml changes.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-all bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Execute every notebook headless (outputs written back), print the ledger.
+demo: $(STAMP)
+	MPLBACKEND=Agg $(PY) -m gantoy.demo
+
+# The whole default suite: unit, property, doctests and the notebooks.
+test: $(STAMP)
+	MPLBACKEND=Agg $(PY) -m pytest
+
+# Also the tests marked slow.
+test-all: $(STAMP)
+	MPLBACKEND=Agg $(PY) -m pytest -m ''
+
+bench: $(STAMP)
+	$(PY) benchmarks/ot.py
+
+clean:
+	rm -rf build .pytest_cache
