@@ -18,6 +18,25 @@ from gantoy import ledger
 # --- nets, losses, training, metrics ---------------------------------------------
 
 # --- games ------------------------------------------------------------------------
+from gantoy import games
+from gantoy.games import (
+    DIRAC_LOSSES,
+    Game,
+    alternating_gd,
+    bilinear_game,
+    bilinear_invariant,
+    continuous_flow,
+    dirac_eigenvalues_closed_form,
+    dirac_f,
+    dirac_f_prime0,
+    dirac_gan,
+    equilibrium_eigenvalues,
+    equilibrium_jacobian,
+    plot_vector_field,
+    simultaneous_gd,
+    two_player_game,
+    vector_field_grid,
+)
 
 # --- plots ------------------------------------------------------------------------
 from gantoy import plots
@@ -32,6 +51,23 @@ __all__ = [
     # smoothed
     # engine
     # games
+    "games",
+    "DIRAC_LOSSES",
+    "Game",
+    "two_player_game",
+    "bilinear_game",
+    "bilinear_invariant",
+    "dirac_f",
+    "dirac_f_prime0",
+    "dirac_gan",
+    "simultaneous_gd",
+    "alternating_gd",
+    "continuous_flow",
+    "equilibrium_jacobian",
+    "equilibrium_eigenvalues",
+    "dirac_eigenvalues_closed_form",
+    "vector_field_grid",
+    "plot_vector_field",
     # plots
     "plots",
 ]
