@@ -8,8 +8,17 @@ notebooks record. The whole public API is listed here.
 from gantoy import ledger
 
 # --- divergences (discrete) ---------------------------------------------------
+from gantoy import divergences
+from gantoy.divergences import js, kl, tv
 
 # --- wasserstein ---------------------------------------------------------------
+from gantoy.wasserstein import (
+    SinkhornResult,
+    sinkhorn,
+    sliced_wasserstein,
+    wasserstein,
+    wasserstein_1d,
+)
 
 # --- distributions -------------------------------------------------------------
 
@@ -46,7 +55,16 @@ __version__ = "0.1.0"
 __all__ = [
     "ledger",
     # divergences
+    "divergences",
+    "kl",
+    "js",
+    "tv",
     # wasserstein
+    "wasserstein",
+    "wasserstein_1d",
+    "sinkhorn",
+    "sliced_wasserstein",
+    "SinkhornResult",
     # distributions
     # smoothed
     # engine
