@@ -24,7 +24,7 @@ Games:
 
 * :func:`bilinear_game`: :math:`V(x, y) = x y`, ``x`` minimises, ``y`` maximises;
   Nash equilibrium ``(0, 0)``; :math:`v = (-y, x)`, a pure rotation.
-* :func:`dirac_gan`: Mescheder et al. (2018), Sec. 2.2. Data
+* :func:`dirac_gan`: Mescheder et al. (2018), Sec. 2. Data
   :math:`p_\mathcal{D} = \delta_0`, generator :math:`p_\theta = \delta_\theta`,
   linear discriminator :math:`D_\psi(x) = \psi x` and objective
 
@@ -39,7 +39,7 @@ Games:
   the same :math:`f` with the generator maximising :math:`f(-D_\psi(G))`
   instead (``"non_saturating"``) or :math:`f(t) = t` (``"wgan"``). The unique
   equilibrium is ``(0, 0)`` and the Jacobian there has eigenvalues
-  :math:`\pm i f'(0)` (their Lemma 2.2; :math:`f'(0) = 1/2` for the standard
+  :math:`\pm i f'(0)` (their Sec. 2; :math:`f'(0) = 1/2` for the standard
   loss, 1 for WGAN). Regularisers: R1 :math:`\frac{\gamma}{2}
   \mathbb{E}_{p_\mathcal{D}} \|\nabla_x D_\psi\|^2`, the WGAN-GP penalty
   :math:`\frac{\gamma}{2} (\|\nabla_x D_\psi(\hat x)\| - g_0)^2`, instance
@@ -342,8 +342,8 @@ def dirac_gan(
 
     References:
       Mescheder, Geiger & Nowozin (2018), "Which Training Methods for GANs do
-      actually Converge?", Sec. 2.2 (Dirac-GAN), 3.1 (WGAN, WGAN-GP), 3.2
-      (instance noise), 3.3 and 4.1 (gradient penalties, R1).
+      actually Converge?", Sec. 2 (the Dirac-GAN), Sec. 3 (WGAN, WGAN-GP,
+      instance noise, zero-centred gradient penalties) and Sec. 4.1 (R1).
 
     Example:
       >>> v = dirac_gan("standard").field(jnp.array([1.0, 0.0]))
@@ -438,7 +438,7 @@ def dirac_eigenvalues_closed_form(
         \lambda_\pm = \frac{-d \pm \sqrt{d^2 - 4 a^2}}{2}.
 
     Unregularised (:math:`d = 0`): :math:`\lambda = \pm i f'(0)`, on the
-    imaginary axis (Mescheder et al. 2018, Lemma 2.2). R1 or instance noise
+    imaginary axis (Mescheder et al. 2018, Sec. 2). R1 or instance noise
     (:math:`d > 0`, noise only when :math:`f''(0) < 0`, i.e. not for WGAN) move
     both eigenvalues into the open left half-plane.
 
