@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 # Execute every notebook headless (outputs written back), print the ledger.
 demo: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m gantoy.demo
+	$(PY) -m gantoy.demo
 
 # The whole default suite: unit, property, doctests and the notebooks.
 test: $(STAMP)

@@ -49,8 +49,17 @@ def execute_notebook(path, *, write: bool = True, timeout: int = 300, output=Non
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent.resolve())}},
     )
+    # Figures must be embedded even when the caller set MPLBACKEND=Agg (tests do).
+    saved = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     start = time.perf_counter()
-    client.execute()
+    try:
+        client.execute()
+    finally:
+        if saved is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = saved
     seconds = time.perf_counter() - start
     if write or output is not None:
         nbformat.write(nb, Path(output) if output is not None else path)
