@@ -23,6 +23,7 @@ import math
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 from jax.typing import ArrayLike
 
 __all__ = ["js", "kl", "tv"]
@@ -35,11 +36,13 @@ def _is_concrete(x) -> bool:
     return not isinstance(x, jax.core.Tracer)
 
 
-def _check_weights(fn: str, name: str, w, axis=None) -> None:
+def _check_weights(fn: str, name: str, w, axis=None, dtype=None) -> None:
     """Raise ``ValueError`` for NaN/inf, negative or all-zero weights (concrete ``w`` only).
 
     ``axis`` is the axis along which ``w`` holds one distribution; every slice
-    along it must have positive mass. ``axis=None`` means the whole array.
+    along it must have positive mass. ``axis=None`` means the whole array. A
+    slice whose largest weight is subnormal in ``dtype`` counts as all-zero (the
+    CPU flushes subnormals to zero).
     """
     if not _is_concrete(w):
         return
@@ -54,10 +57,11 @@ def _check_weights(fn: str, name: str, w, axis=None) -> None:
         raise ValueError(
             f"{fn}: argument `{name}` has a negative weight (min {w.min()}); weights must be >= 0"
         )
-    mass = np.sum(w, axis=axis)
-    if np.any(mass <= 0):
+    tiny = np.finfo(np.float64 if dtype is None else dtype).tiny
+    largest = np.max(w, axis=axis) if w.size else np.zeros(())
+    if np.any(largest < tiny):
         raise ValueError(
-            f"{fn}: argument `{name}` has an all-zero weight vector"
+            f"{fn}: argument `{name}` has an all-zero (or subnormal) weight vector"
             + ("" if axis is None else f" along axis {axis}")
             + f" (shape {w.shape}); each distribution needs positive mass"
         )
@@ -75,13 +79,19 @@ def _normalised_pair(fn: str, p: ArrayLike, q: ArrayLike, axis: int):
         raise ValueError(f"{fn}: arguments `p` and `q` must have at least one axis; got scalars")
     if not -p_arr.ndim <= axis < p_arr.ndim:
         raise ValueError(f"{fn}: argument `axis`={axis} is out of range for shape {p_arr.shape}")
-    _check_weights(fn, "p", p, axis)
-    _check_weights(fn, "q", q, axis)
     dtype = jnp.result_type(p_arr, q_arr, 1.0)
-    p_arr, q_arr = p_arr.astype(dtype), q_arr.astype(dtype)
-    pn = p_arr / jnp.sum(p_arr, axis=axis, keepdims=True)
-    qn = q_arr / jnp.sum(q_arr, axis=axis, keepdims=True)
-    return pn, qn
+    _check_weights(fn, "p", p, axis, dtype)
+    _check_weights(fn, "q", q, axis, dtype)
+    return _normalise(p_arr.astype(dtype), axis), _normalise(q_arr.astype(dtype), axis)
+
+
+def _normalise(w: jax.Array, axis: int) -> jax.Array:
+    """``w / sum(w)`` along ``axis``, scaled by the largest weight first (no overflow).
+
+    The result does not depend on the scale, so the scale is a constant for
+    autodiff (its own gradient would underflow for tiny weights)."""
+    w = w / lax.stop_gradient(jnp.max(w, axis=axis, keepdims=True))
+    return w / jnp.sum(w, axis=axis, keepdims=True)
 
 
 def kl(p: ArrayLike, q: ArrayLike, axis: int = -1) -> jax.Array:

@@ -38,7 +38,7 @@ from jax.typing import ArrayLike
 from scipy.optimize import linear_sum_assignment, linprog
 from scipy.spatial.distance import cdist
 
-from gantoy.divergences import _check_weights, _is_concrete
+from gantoy.divergences import _check_weights, _is_concrete, _normalise
 
 __all__ = [
     "MAX_ASSIGNMENT_SIZE",
@@ -100,9 +100,8 @@ def _weights(fn: str, name: str, w, n: int, dtype) -> jax.Array | None:
     arr = jnp.asarray(w)
     if arr.shape != (n,):
         raise ValueError(f"{fn}: argument `{name}` must have shape ({n},) to match its points; got {arr.shape}")
-    _check_weights(fn, name, w)
-    arr = arr.astype(dtype)
-    return arr / jnp.sum(arr)
+    _check_weights(fn, name, w, None, dtype)
+    return _normalise(arr.astype(dtype), 0)
 
 
 def _float_dtype(*xs):
@@ -563,28 +562,40 @@ def sinkhorn(
     log_a, log_b = jnp.log(lax.stop_gradient(aw)), jnp.log(lax.stop_gradient(bw))
     b_const = lax.stop_gradient(bw)
 
-    # scaled potentials u = f / eps, v = g / eps; the state carries the column
-    # log-sums of the current u so the error check costs nothing extra
-    def col_lse(u):
-        return _lse(u[:, None] - scaled, axis=0)
+    # Scaled potentials u = f / eps, v = g / eps. After each half-step the plan's
+    # rows (columns) sum to a (b), so log P_ij = u_i + v_j - C_ij / eps <= 0 and
+    # its exponentials cannot overflow: the log-sum-exp can use the current
+    # potentials as its shift and needs one pass over the matrix, not two. Only
+    # where a sum underflows (small epsilon, early iterations) is the
+    # max-shifted log-sum-exp computed instead.
+    a_pos, b_pos = aw > 0, bw > 0
+    tiny = jnp.finfo(dtype).tiny / jnp.finfo(dtype).eps ** 2
+
+    def log_plan(u, v):
+        return u[:, None] + v[None, :] - scaled
+
+    def log_marginal(u, v, axis):
+        sums = jnp.sum(jnp.exp(log_plan(u, v)), axis=axis)
+        ok = jnp.all((sums >= tiny) | ~(a_pos if axis == 1 else b_pos))
+        # the fallback recomputes log_plan so that it is never materialised on the fast path
+        return lax.cond(ok, lambda: jnp.log(sums), lambda: _lse(log_plan(u, v), axis=axis))
 
     def body(state):
-        u, v, lse_col, _, it = state
-        v = log_b - lse_col
-        u = log_a - _lse(v[None, :] - scaled, axis=1)
-        lse_col = col_lse(u)
-        err = jnp.linalg.norm(jnp.exp(v + lse_col) - b_const)
-        return u, v, lse_col, err, it + 1
+        u, v, log_col, _, it = state
+        v = jnp.where(b_pos, v + log_b - log_col, -jnp.inf)  # columns now sum to b
+        u = jnp.where(a_pos, u + log_a - log_marginal(u, v, 1), -jnp.inf)  # rows sum to a
+        log_col = log_marginal(u, v, 0)
+        err = jnp.linalg.norm(jnp.exp(log_col) - b_const)
+        return u, v, log_col, err, it + 1
 
     def cond(state):
         return (state[3] > tol) & (state[4] < max_iter)
 
-    u0 = jnp.zeros(n, dtype)
-    init = (u0, jnp.zeros(m, dtype), col_lse(u0), jnp.asarray(jnp.inf, dtype), jnp.asarray(0, jnp.int32))
+    u0, v0 = jnp.zeros(n, dtype), jnp.zeros(m, dtype)
+    init = (u0, v0, log_marginal(u0, v0, 0), jnp.asarray(jnp.inf, dtype), jnp.asarray(0, jnp.int32))
     u, v, _, err, it = lax.while_loop(cond, body, init)
 
-    log_plan = u[:, None] + v[None, :] - scaled
-    plan = jnp.exp(log_plan)
+    plan = jnp.exp(log_plan(u, v))
     f, g = eps * u, eps * v
     # dual value: at fixed (f, g) its derivative in C is exactly the plan
     objective = (
