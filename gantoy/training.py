@@ -1,0 +1,967 @@
+"""Train tiny GANs fast: pure ``init`` / ``step``, ``lax.scan`` over steps, ``vmap`` over seeds.
+
+A run is described by a :class:`GANConfig` (data sampler, loss, networks,
+optimisers, penalties). Three routines cover the notebooks' experiments:
+
+* :func:`train`: alternate ``n_critic`` critic steps and one generator step
+  (optionally WGAN's warm-up schedule), for one key or a batch of keys (seeds,
+  trained at once under ``vmap``). Metrics are chosen by name, so unused ones
+  are never computed.
+* :func:`train_critic`: train a discriminator/critic alone against a fixed
+  generator (``g_params``; the "freeze G" experiment of Arjovsky & Bottou 2017,
+  Fig. 2 and 3, see :func:`freeze_generator`) or against a fixed fake sampler
+  (WGAN Fig. 2, WGAN-GP Fig. 1).
+* :func:`make_step` / :func:`init`: the pure building blocks, for custom loops.
+
+Same key, same numbers: every random draw comes from the caller's key through
+``jax.random.fold_in`` with the generator step count, so a run split into
+chunks (or resumed from its returned state) equals one long run.
+
+Float64: call any routine inside ``with jax.enable_x64(True):``; parameters
+and noise are then created in float64 (the data sampler must follow the default
+dtype too).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import time
+from typing import Any, Callable, NamedTuple, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from gantoy import losses as L
+from gantoy.nets import mlp_apply, mlp_init
+
+__all__ = [
+    "Optimizer",
+    "adam",
+    "rmsprop",
+    "sgd",
+    "make_optimizer",
+    "GANConfig",
+    "gan_config",
+    "wgan_config",
+    "wgan_gp_config",
+    "GANState",
+    "TrainResult",
+    "CriticResult",
+    "LOSSES",
+    "STEP_METRICS",
+    "CRITIC_METRICS",
+    "init",
+    "make_step",
+    "train",
+    "train_critic",
+    "freeze_generator",
+    "critic_grad_profile",
+    "generate",
+    "critic_fn",
+    "seed_keys",
+]
+
+#: Loss names. ``"minimax"``: D's cross-entropy, G minimises E log(1 - D(G(z)));
+#: ``"nonsaturating"``: same D, G minimises -E log D(G(z)); ``"wgan"``: critic
+#: score, no sigmoid, no log (add ``clip`` for WGAN or ``gp_weight`` for WGAN-GP).
+LOSSES = ("minimax", "nonsaturating", "wgan")
+
+
+# --------------------------------------------------------------------------- optimisers
+class Optimizer(NamedTuple):
+    """A hashable optimiser description, turned into optax by :func:`make_optimizer`.
+
+    Build it with :func:`adam`, :func:`rmsprop` or :func:`sgd`.
+    """
+
+    name: str
+    lr: float
+    b1: float = 0.0
+    b2: float = 0.0
+    decay: float = 0.0
+    eps: float = 1e-8
+    momentum: float = 0.0
+
+
+def adam(lr: float = 1e-4, b1: float = 0.5, b2: float = 0.999, eps: float = 1e-8) -> Optimizer:
+    """Adam (Kingma & Ba 2015). Papers' settings: DCGAN/WGAN ``b1=0.5``;
+    WGAN-GP ``lr=1e-4, b1=0.0, b2=0.9``. ``eps`` is added outside the square
+    root, as in PyTorch and optax.
+
+    >>> adam(1e-4, 0.0, 0.9).b2
+    0.9
+    """
+    return Optimizer("adam", float(lr), b1=float(b1), b2=float(b2), eps=float(eps))
+
+
+def rmsprop(lr: float = 5e-5, decay: float = 0.99, eps: float = 1e-8) -> Optimizer:
+    """RMSProp without momentum, as the WGAN reference code runs it.
+
+    .. math::
+        v \\leftarrow \\rho v + (1 - \\rho) g^2, \\qquad
+        \\theta \\leftarrow \\theta - \\eta\\, g / (\\sqrt{v} + \\epsilon) .
+
+    The WGAN reference code calls ``torch.optim.RMSprop(params, lr=5e-5)`` with
+    PyTorch's defaults: :math:`\\rho = 0.99` (``alpha``), :math:`\\epsilon = 10^{-8}`
+    outside the square root, :math:`v_0 = 0`, no momentum, not centred. optax's
+    own defaults differ (``decay=0.9``, ``eps`` inside the root), so
+    :func:`make_optimizer` passes these explicitly. Every update is
+    :math:`-\\eta` times the gradient scaled by a positive diagonal, so
+    :math:`\\cos(\\text{update}, -g) > 0` whenever :math:`g \\neq 0`.
+
+    References:
+      Tieleman & Hinton 2012, Lecture 6.5; Arjovsky et al. 2017, Algorithm 1.
+
+    >>> rmsprop().decay
+    0.99
+    """
+    return Optimizer("rmsprop", float(lr), decay=float(decay), eps=float(eps))
+
+
+def sgd(lr: float = 1e-3, momentum: float = 0.0) -> Optimizer:
+    """Plain SGD (``momentum=0``) or heavy-ball momentum.
+
+    >>> sgd(0.1).name
+    'sgd'
+    """
+    return Optimizer("sgd", float(lr), momentum=float(momentum))
+
+
+def make_optimizer(spec: Optimizer) -> optax.GradientTransformation:
+    """The optax transformation for an :class:`Optimizer` description.
+
+    >>> tx = make_optimizer(rmsprop(1e-3))
+    >>> u, _ = tx.update(jnp.array([2.0]), tx.init(jnp.zeros(1)))
+    >>> round(float(u[0]), 6)  # -lr * g / sqrt(0.01 g^2) = -lr * 10
+    -0.01
+    """
+    if spec.name == "adam":
+        return optax.adam(spec.lr, b1=spec.b1, b2=spec.b2, eps=spec.eps)
+    if spec.name == "rmsprop":
+        return optax.rmsprop(spec.lr, decay=spec.decay, eps=spec.eps, eps_in_sqrt=False, momentum=None)
+    if spec.name == "sgd":
+        return optax.sgd(spec.lr, momentum=spec.momentum or None)
+    raise ValueError(f"optimizer name must be 'adam', 'rmsprop' or 'sgd'; got {spec.name!r}")
+
+
+# --------------------------------------------------------------------------- config
+def _sampler(data) -> Callable:
+    return data.sample if hasattr(data, "sample") else data
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class GANConfig:
+    """Everything a run needs, hashable (so compiled code is reused for equal configs).
+
+    Attributes:
+      data: the real distribution: a pure sampler ``sample(key, n) -> [n, d]``
+        or an object with such a ``.sample`` method (``gantoy.ring8()`` ...).
+        Compared by identity.
+      loss: one of :data:`LOSSES`.
+      z_dim: latent dimension (``z ~ N(0, I)``).
+      g_hidden, d_hidden: hidden widths of G and D (``(128,) * 12`` for a
+        12-layer critic).
+      g_activation, d_activation: names in :data:`gantoy.nets.ACTIVATIONS`.
+      init: MLP initialisation (:func:`gantoy.nets.mlp_init`).
+      batch_size: samples per batch (real and fake alike).
+      n_critic: critic steps per generator step (``k``).
+      warmup_critic: if > 0, WGAN's reference schedule: ``warmup_critic`` (100)
+        critic steps at generator steps ``t < warmup_steps`` (25) and at every
+        ``t % warmup_every == 0`` (500), ``n_critic`` otherwise.
+      g_opt, d_opt: :class:`Optimizer` descriptions.
+      clip: WGAN weight clipping: after every critic update (and at
+        initialisation) all critic parameters are clipped to ``[-clip, clip]``.
+      gp_weight, gp_target: WGAN-GP penalty ``lambda E(|grad f(x_hat)| - t)^2``.
+      r1_weight: R1 penalty ``gamma/2 E|grad D(x_real)|^2``.
+      noise_sigma, noise_anneal: instance noise added to real and fake inputs of
+        D (both players), linearly annealed to 0 over ``noise_anneal`` generator
+        steps (constant if ``None``).
+    """
+
+    data: Any
+    loss: str = "nonsaturating"
+    z_dim: int = 16
+    g_hidden: tuple = (128, 128, 128)
+    d_hidden: tuple = (128, 128, 128)
+    g_activation: str = "relu"
+    d_activation: str = "relu"
+    init: str = "torch"
+    batch_size: int = 256
+    n_critic: int = 1
+    warmup_critic: int = 0
+    warmup_steps: int = 25
+    warmup_every: int = 500
+    g_opt: Optimizer = adam(1e-4, 0.5, 0.999)
+    d_opt: Optimizer = adam(1e-4, 0.5, 0.999)
+    clip: float | None = None
+    gp_weight: float = 0.0
+    gp_target: float = 1.0
+    r1_weight: float = 0.0
+    noise_sigma: float = 0.0
+    noise_anneal: int | None = None
+
+    def __post_init__(self):
+        if not callable(_sampler(self.data)):
+            raise ValueError("data must be a sampler sample(key, n) -> [n, d] or have a .sample method")
+        if self.loss not in LOSSES:
+            hint = " (for WGAN-GP use loss='wgan', gp_weight=10, or wgan_gp_config())" if "gp" in str(self.loss) else ""
+            raise ValueError(f"loss must be one of {LOSSES}; got {self.loss!r}{hint}")
+        for name in ("z_dim", "batch_size", "n_critic", "warmup_steps", "warmup_every"):
+            v = getattr(self, name)
+            if not (isinstance(v, int) and v >= 1):
+                raise ValueError(f"{name} must be an int >= 1; got {v!r}")
+        if not (isinstance(self.warmup_critic, int) and self.warmup_critic >= 0):
+            raise ValueError(f"warmup_critic must be an int >= 0; got {self.warmup_critic!r}")
+        object.__setattr__(self, "g_hidden", tuple(int(h) for h in self.g_hidden))
+        object.__setattr__(self, "d_hidden", tuple(int(h) for h in self.d_hidden))
+        if min(self.g_hidden + self.d_hidden + (1,)) < 1:
+            raise ValueError(f"hidden widths must be >= 1; got {self.g_hidden}, {self.d_hidden}")
+        if self.clip is not None and not self.clip > 0:
+            raise ValueError(f"clip c must be > 0 (or None); got {self.clip!r}")
+        for name in ("gp_weight", "r1_weight", "noise_sigma"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be >= 0; got {getattr(self, name)!r}")
+        if self.noise_anneal is not None and not self.noise_anneal >= 1:
+            raise ValueError(f"noise_anneal must be >= 1 or None; got {self.noise_anneal!r}")
+        for name in ("g_opt", "d_opt"):
+            make_optimizer(getattr(self, name))  # validates the name
+
+    def _key(self):
+        return tuple(
+            id(self.data) if f.name == "data" else getattr(self, f.name) for f in dataclasses.fields(self)
+        )
+
+    def __eq__(self, other):
+        return isinstance(other, GANConfig) and self.data is other.data and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def replace(self, **changes) -> "GANConfig":
+        """A copy with some fields changed (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def max_critic(self) -> int:
+        """The largest number of critic steps in one generator step."""
+        return max(self.n_critic, self.warmup_critic)
+
+
+def gan_config(data, loss: str = "nonsaturating", **kw) -> GANConfig:
+    """A standard GAN: Adam ``(lr 1e-4, b1 0.5, b2 0.999)`` for both players, ``n_critic=1``.
+
+    >>> gan_config(lambda k, n: jnp.zeros((n, 2)), "minimax").loss
+    'minimax'
+    """
+    return GANConfig(data=data, loss=loss, **kw)
+
+
+def wgan_config(data, **kw) -> GANConfig:
+    """WGAN's Algorithm 1: clip ``c=0.01``, RMSProp ``lr=5e-5``, batch 64, ``n_critic=5``.
+
+    Pass ``warmup_critic=100`` for the reference code's schedule.
+
+    References:
+      Arjovsky, Chintala & Bottou 2017, "Wasserstein GAN", Algorithm 1.
+
+    >>> wgan_config(lambda k, n: jnp.zeros((n, 2))).clip
+    0.01
+    """
+    base = dict(loss="wgan", clip=0.01, n_critic=5, batch_size=64, g_opt=rmsprop(5e-5), d_opt=rmsprop(5e-5))
+    base.update(kw)
+    return GANConfig(data=data, **base)
+
+
+def wgan_gp_config(data, **kw) -> GANConfig:
+    """WGAN-GP's Algorithm 1: ``lambda=10``, ``n_critic=5``, Adam ``(1e-4, 0, 0.9)``, batch 256.
+
+    (The authors' toy code uses ``lambda=0.1``; pass ``gp_weight=0.1``.)
+
+    References:
+      Gulrajani et al. 2017, "Improved Training of Wasserstein GANs", Algorithm 1.
+
+    >>> wgan_gp_config(lambda k, n: jnp.zeros((n, 2))).gp_weight
+    10.0
+    """
+    opt = adam(1e-4, 0.0, 0.9)
+    base = dict(loss="wgan", gp_weight=10.0, n_critic=5, batch_size=256, g_opt=opt, d_opt=opt)
+    base.update(kw)
+    return GANConfig(data=data, **base)
+
+
+# --------------------------------------------------------------------------- state
+class GANState(NamedTuple):
+    """Parameters and optimiser states of both players, and the generator step count."""
+
+    g_params: Any
+    d_params: Any
+    g_opt_state: Any
+    d_opt_state: Any
+    step: jax.Array
+
+
+class TrainResult(NamedTuple):
+    """What :func:`train` returns (a leading seed axis when trained on a batch of keys).
+
+    Attributes:
+      state: the final :class:`GANState` (pass it back to :func:`train` to resume).
+      metrics: ``{name: [seeds, n_steps, ...]}`` numpy arrays, one entry per
+        generator step; see :data:`STEP_METRICS`.
+      snapshots: ``[seeds, len(snapshot_steps), n_samples, d]`` generator
+        samples (the same latent codes at every snapshot), or ``None``.
+      snapshot_steps: the generator step counts of the snapshots.
+    """
+
+    state: GANState
+    metrics: dict
+    snapshots: Any
+    snapshot_steps: tuple
+
+
+class CriticResult(NamedTuple):
+    """What :func:`train_critic` returns.
+
+    Attributes:
+      d_params: the trained critic (leading seed axis when batched).
+      metrics: ``{name: [seeds, n_steps, ...]}`` numpy arrays; see :data:`CRITIC_METRICS`.
+    """
+
+    d_params: Any
+    metrics: dict
+
+
+def _x_dim(config: GANConfig) -> int:
+    shape = jax.eval_shape(lambda k: _sampler(config.data)(k, 3), jax.random.key(0)).shape
+    if len(shape) != 2 or shape[0] != 3:
+        raise ValueError(f"data.sample(key, n) must return [n, d]; got shape {shape} for n=3")
+    return int(shape[1])
+
+
+def _g_sizes(config, x_dim):
+    return (config.z_dim,) + config.g_hidden + (x_dim,)
+
+
+def _d_sizes(config, x_dim):
+    return (x_dim,) + config.d_hidden + (1,)
+
+
+def _init_d(key, config, x_dim):
+    d = mlp_init(key, _d_sizes(config, x_dim), init=config.init)
+    return L.clip_weights(d, config.clip) if config.clip is not None else d
+
+
+def init(key: jax.Array, config: GANConfig) -> GANState:
+    """Fresh networks and optimiser states for one seed (``vmap`` it for several).
+
+    The critic starts clipped when ``config.clip`` is set.
+
+    >>> cfg = gan_config(lambda k, n: jax.random.normal(k, (n, 2)))
+    >>> s = init(jax.random.key(0), cfg)
+    >>> int(s.step), len(s.g_params), len(s.d_params)
+    (0, 4, 4)
+    """
+    x_dim = _x_dim(config)
+    kg, kd = jax.random.split(key)
+    g = mlp_init(kg, _g_sizes(config, x_dim), init=config.init)
+    d = _init_d(kd, config, x_dim)
+    return GANState(
+        g_params=g,
+        d_params=d,
+        g_opt_state=make_optimizer(config.g_opt).init(g),
+        d_opt_state=make_optimizer(config.d_opt).init(d),
+        step=jnp.zeros((), jnp.int32),
+    )
+
+
+def generate(config: GANConfig, g_params, z: jax.Array) -> jax.Array:
+    """Generator samples ``G(z)``: ``[..., z_dim] -> [..., d]`` (one seed's parameters).
+
+    >>> cfg = gan_config(lambda k, n: jnp.zeros((n, 2)), z_dim=3)
+    >>> generate(cfg, init(jax.random.key(0), cfg).g_params, jnp.zeros((5, 3))).shape
+    (5, 2)
+    """
+    return mlp_apply(g_params, z, activation=config.g_activation)
+
+
+def critic_fn(config: GANConfig, d_params) -> Callable[[jax.Array], jax.Array]:
+    """The discriminator logit / critic score as a function ``[n, d] -> [n]``.
+
+    For plots: ``gantoy.plots.plot_critic(critic_fn(cfg, d), real, fake)``; use
+    ``jax.nn.sigmoid`` on it for D's probability.
+
+    >>> cfg = gan_config(lambda k, n: jnp.zeros((n, 2)))
+    >>> critic_fn(cfg, init(jax.random.key(0), cfg).d_params)(jnp.zeros((4, 2))).shape
+    (4,)
+    """
+    return lambda x: mlp_apply(d_params, x, activation=config.d_activation)[..., 0]
+
+
+def seed_keys(key: jax.Array, n_seeds: int) -> jax.Array:
+    """``n_seeds`` independent keys, ``[n_seeds]``: pass them to :func:`train` to vmap over seeds.
+
+    >>> seed_keys(jax.random.key(0), 8).shape
+    (8,)
+    """
+    return jax.random.split(key, n_seeds)
+
+
+# --------------------------------------------------------------------------- metrics
+#: Metrics :func:`train` can record at every generator step (shapes per step):
+STEP_METRICS = {
+    "d_loss": "[] critic loss without penalties, last critic step of this G step (before its update)",
+    "d_penalty": "[] gradient/R1 penalty of that critic step",
+    "d_acc": "[] D accuracy on that step's real and fake batch: (mean(l_real > 0) + mean(l_fake < 0)) / 2",
+    "d_grad_norm": "[max_critic] global norm of the critic's (total-loss) gradient, every critic step",
+    "cos": "[max_critic] cos(optimiser update, -gradient) of every critic step (update before clipping; 0 if either is 0)",
+    "d_grad_norms": "[n_layers] norm of the total critic loss's gradient w.r.t. each weight matrix W_l (last critic step)",
+    "d_preact_grad_norms": "[n_layers] Frobenius norm of the critic loss's (no penalty) gradient w.r.t. each layer's pre-activations on the real and fake batch",
+    "clip_frac": "[] fraction of critic weight-matrix entries with |w| >= 0.99 c after the critic steps (needs clip)",
+    "n_critic": "[] critic steps taken in this G step",
+    "g_loss": "[] the generator's training loss (before its update)",
+    "g_grad_norm": "[] global norm of the gradient of the training generator loss w.r.t. G's parameters",
+    "g_grad_norm_minimax": "[] the same for the minimax loss E log(1 - D(G(z))) (same z)",
+    "g_grad_norm_nonsaturating": "[] the same for -E log D(G(z)) (same z)",
+}
+
+#: Metrics :func:`train_critic` can record at every critic step.
+CRITIC_METRICS = {
+    "d_loss": "[] critic loss without penalties on this step's batch (before the update)",
+    "d_penalty": "[] penalty on this step's batch",
+    "d_acc": "[] D accuracy on this step's batch (before the update)",
+    "d_grad_norm": "[] global norm of the critic's total-loss gradient",
+    "cos": "[] cos(optimiser update, -gradient)",
+    "d_grad_norms": "[n_layers] per-layer weight-gradient norms (total loss)",
+    "d_preact_grad_norms": "[n_layers] per-layer pre-activation gradient norms (loss without penalty)",
+    "clip_frac": "[] fraction of critic weights with |w| >= 0.99 c after the update (needs clip)",
+    "g_grad_norm_minimax": "[] |grad_G E log(1 - D(G(z)))| after the update (needs g_params)",
+    "g_grad_norm_nonsaturating": "[] |grad_G -E log D(G(z))| after the update (needs g_params)",
+}
+
+_CRITIC_STEP_NAMES = ("d_loss", "d_penalty", "d_acc", "d_grad_norm", "cos", "d_grad_norms", "d_preact_grad_norms")
+
+
+def _check_metrics(metrics, allowed, config, where):
+    metrics = tuple(metrics)
+    bad = [m for m in metrics if m not in allowed]
+    if bad:
+        raise ValueError(f"unknown metric(s) {bad} for {where}; choose from {sorted(allowed)}")
+    if "clip_frac" in metrics and config.clip is None:
+        raise ValueError("metric 'clip_frac' needs config.clip (weight clipping) to be set")
+    return tuple(dict.fromkeys(metrics))
+
+
+def _global_norm(tree):
+    return jnp.sqrt(sum(jnp.sum(jnp.square(x)) for x in jax.tree_util.tree_leaves(tree)))
+
+
+def _cosine(u, v):
+    dot = sum(jnp.sum(a * b) for a, b in zip(jax.tree_util.tree_leaves(u), jax.tree_util.tree_leaves(v)))
+    den = _global_norm(u) * _global_norm(v)
+    return jnp.where(den > 0, dot / jnp.where(den > 0, den, 1.0), 0.0)
+
+
+def _clip_frac(d_params, c):
+    ws = [w for w, _ in d_params]
+    hits = sum(jnp.sum(jnp.abs(w) >= 0.99 * c) for w in ws)
+    return hits / sum(w.size for w in ws)
+
+
+def _base_loss(config, real_out, fake_out):
+    if config.loss == "wgan":
+        return L.wgan_critic_loss(real_out, fake_out)
+    return L.discriminator_loss(real_out, fake_out)
+
+
+def _g_loss(name, fake_out):
+    if name == "minimax":
+        return L.minimax_generator_loss(fake_out)
+    if name == "nonsaturating":
+        return L.nonsaturating_generator_loss(fake_out)
+    return L.wgan_generator_loss(fake_out)
+
+
+def _sigma(config, step):
+    return L.annealed_sigma(config.noise_sigma, step, config.noise_anneal)
+
+
+def _critic_update(config, want, d_params, d_opt_state, real, fake, key, sigma):
+    """One critic update on given real/fake batches; returns new params, state, metrics."""
+    k_gp, k_nr, k_nf = jax.random.split(key, 3)
+    if config.noise_sigma > 0:
+        real = L.add_instance_noise(k_nr, real, sigma)
+        fake = L.add_instance_noise(k_nf, fake, sigma)
+
+    def loss_fn(d):
+        crit = lambda x: mlp_apply(d, x, activation=config.d_activation)[..., 0]
+        out = crit(jnp.concatenate([real, fake], axis=0))  # one pass: larger matmuls
+        r_out, f_out = out[: real.shape[0]], out[real.shape[0] :]
+        base = _base_loss(config, r_out, f_out)
+        pen = jnp.zeros((), base.dtype)
+        if config.gp_weight > 0:
+            pen = pen + L.gradient_penalty(crit, real, fake, k_gp, weight=config.gp_weight, target=config.gp_target)
+        if config.r1_weight > 0:
+            pen = pen + L.r1_penalty(crit, real, weight=config.r1_weight)
+        return base + pen, (base, pen, r_out, f_out)
+
+    (_, (base, pen, r_out, f_out)), grads = jax.value_and_grad(loss_fn, has_aux=True)(d_params)
+    updates, d_opt_state = make_optimizer(config.d_opt).update(grads, d_opt_state, d_params)
+    new = optax.apply_updates(d_params, updates)
+    if config.clip is not None:
+        new = L.clip_weights(new, config.clip)
+
+    m = {}
+    if "d_loss" in want:
+        m["d_loss"] = base
+    if "d_penalty" in want:
+        m["d_penalty"] = pen
+    if "d_acc" in want:
+        m["d_acc"] = 0.5 * (jnp.mean(r_out > 0) + jnp.mean(f_out < 0))
+    if "d_grad_norm" in want:
+        m["d_grad_norm"] = _global_norm(grads)
+    if "cos" in want:
+        m["cos"] = _cosine(updates, jax.tree_util.tree_map(jnp.negative, grads))
+    if "d_grad_norms" in want:
+        m["d_grad_norms"] = jnp.stack([jnp.sqrt(jnp.sum(jnp.square(gw))) for gw, _ in grads])
+    if "d_preact_grad_norms" in want:
+        m["d_preact_grad_norms"] = _preact_norms(config, d_params, real, fake)
+    return new, d_opt_state, m
+
+
+def _preact_norms(config, d_params, real, fake):
+    n = real.shape[0]
+    x = jnp.concatenate([real, fake], axis=0)
+
+    def loss_of_out(shifts):
+        out = mlp_apply(d_params, x, activation=config.d_activation, shifts=shifts)[..., 0]
+        return _base_loss(config, out[:n], out[n:])
+
+    zeros = [jnp.zeros((x.shape[0], w.shape[-1]), x.dtype) for w, _ in d_params]
+    gs = jax.grad(loss_of_out)(zeros)
+    return jnp.stack([jnp.sqrt(jnp.sum(jnp.square(g))) for g in gs])
+
+
+def _g_grad_norms(config, want, g_params, d_params, z, key, sigma):
+    """Norms of the generator-loss gradients selected in ``want``, on latent batch ``z``."""
+    out = {}
+    for name in ("minimax", "nonsaturating"):
+        if f"g_grad_norm_{name}" in want:
+            def f(g, name=name):
+                fake = mlp_apply(g, z, activation=config.g_activation)
+                if config.noise_sigma > 0:
+                    fake = L.add_instance_noise(key, fake, sigma)
+                return _g_loss(name, mlp_apply(d_params, fake, activation=config.d_activation)[..., 0])
+
+            out[f"g_grad_norm_{name}"] = _global_norm(jax.grad(f)(g_params))
+    return out
+
+
+def make_step(config: GANConfig, metrics: Sequence[str] = ("d_loss", "g_loss")) -> Callable:
+    """The pure training step ``step(state, key) -> (state, metrics)`` for one seed.
+
+    One step = ``n_critic`` critic updates (or the warm-up count), each on a fresh
+    real batch and fresh fakes from the current G, then one generator update.
+    Only the metrics named (see :data:`STEP_METRICS`) are computed.
+
+    >>> cfg = gan_config(lambda k, n: jax.random.normal(k, (n, 2)), batch_size=8, z_dim=2)
+    >>> step = make_step(cfg, ("g_loss",))
+    >>> s, m = step(init(jax.random.key(0), cfg), jax.random.key(1))
+    >>> int(s.step), sorted(m)
+    (1, ['g_loss'])
+    """
+    want = _check_metrics(metrics, STEP_METRICS, config, "train")
+    sample = _sampler(config.data)
+    g_tx = make_optimizer(config.g_opt)
+    n_max = config.max_critic
+    crit_want = tuple(m for m in want if m in _CRITIC_STEP_NAMES)
+    per_step = ("d_grad_norm", "cos")
+
+    def step(state: GANState, key: jax.Array):
+        k_critic, k_gen = jax.random.split(key)
+        sigma = _sigma(config, state.step)
+        if config.warmup_critic > 0:
+            t = state.step
+            n_iter = jnp.where((t < config.warmup_steps) | (t % config.warmup_every == 0), config.warmup_critic, config.n_critic)
+        else:
+            n_iter = config.n_critic
+
+        dtype = state.d_params[0][0].dtype
+        n_layers = len(state.d_params)
+        fill = jnp.nan if config.warmup_critic > 0 else 0.0
+        buf0 = {m: jnp.full((n_max,), fill, dtype) for m in crit_want if m in per_step}
+        last0 = {}
+        for m in crit_want:
+            if m not in per_step:
+                last0[m] = jnp.zeros((n_layers,) if m.endswith("norms") else (), dtype)
+
+        def body(i, carry):
+            d, d_os, buf, last = carry
+            k = jax.random.fold_in(k_critic, i)
+            k_real, k_z, k_upd = jax.random.split(k, 3)
+            real = sample(k_real, config.batch_size)
+            z = jax.random.normal(k_z, (config.batch_size, config.z_dim), dtype)
+            fake = jax.lax.stop_gradient(generate(config, state.g_params, z))
+            d, d_os, m = _critic_update(config, crit_want, d, d_os, real, fake, k_upd, sigma)
+            buf = {name: buf[name].at[i].set(m[name].astype(dtype)) for name in buf}
+            last = {name: m[name].astype(dtype) for name in last}
+            return d, d_os, buf, last
+
+        d, d_os, buf, last = jax.lax.fori_loop(0, n_iter, body, (state.d_params, state.d_opt_state, buf0, last0))
+
+        # Generator step against the updated critic.
+        k_z, k_noise = jax.random.split(k_gen)
+        z = jax.random.normal(k_z, (config.batch_size, config.z_dim), dtype)
+
+        def g_loss_fn(g):
+            fake = generate(config, g, z)
+            if config.noise_sigma > 0:
+                fake = L.add_instance_noise(k_noise, fake, sigma)
+            return _g_loss(config.loss, mlp_apply(d, fake, activation=config.d_activation)[..., 0])
+
+        g_loss, g_grads = jax.value_and_grad(g_loss_fn)(state.g_params)
+        updates, g_os = g_tx.update(g_grads, state.g_opt_state, state.g_params)
+        g = optax.apply_updates(state.g_params, updates)
+
+        out = dict(buf)
+        out.update(last)
+        if "clip_frac" in want:
+            out["clip_frac"] = _clip_frac(d, config.clip)
+        if "n_critic" in want:
+            out["n_critic"] = jnp.asarray(n_iter, jnp.int32)
+        if "g_loss" in want:
+            out["g_loss"] = g_loss
+        if "g_grad_norm" in want:
+            out["g_grad_norm"] = _global_norm(g_grads)
+        extra = tuple(m for m in want if m.startswith("g_grad_norm_"))
+        if extra:
+            # Reuse the training gradient where it is the requested loss.
+            if config.loss != "wgan" and f"g_grad_norm_{config.loss}" in extra:
+                out[f"g_grad_norm_{config.loss}"] = _global_norm(g_grads)
+                extra = tuple(m for m in extra if m != f"g_grad_norm_{config.loss}")
+            out.update(_g_grad_norms(config, extra, state.g_params, d, z, k_noise, sigma))
+        new = GANState(g, d, g_os, d_os, state.step + 1)
+        return new, {m: out[m] for m in want}
+
+    return step
+
+
+# --------------------------------------------------------------------------- drivers
+def _as_keys(key):
+    key = jnp.asarray(key) if not isinstance(key, jax.Array) else key
+    if not jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        if key.dtype == jnp.uint32 and key.shape[-1:] == (2,):
+            key = jax.random.wrap_key_data(key)
+        else:
+            raise ValueError(f"key must be a jax.random.key (or a batch of them); got dtype {key.dtype}")
+    if key.ndim > 1:
+        raise ValueError(f"key must be one key or a [seeds] batch of keys; got shape {key.shape}")
+    return key, key.ndim == 1
+
+
+def _fold(key, i):
+    return jax.random.fold_in(key, i)
+
+
+@functools.lru_cache(maxsize=64)
+def _segment_runner(config, want, length, batched):
+    step = make_step(config, want)
+
+    def run(state, k_train):
+        def body(s, _):
+            return step(s, jax.random.fold_in(k_train, s.step))
+
+        return jax.lax.scan(body, state, None, length=length)
+
+    return jax.jit(jax.vmap(run) if batched else run)
+
+
+@functools.lru_cache(maxsize=64)
+def _init_runner(config, batched):
+    f = lambda k: init(k, config)
+    return jax.jit(jax.vmap(f) if batched else f)
+
+
+@functools.lru_cache(maxsize=64)
+def _sampler_runner(config, n, batched):
+    def f(g, k):
+        z = jax.random.normal(k, (n, config.z_dim), g[0][0].dtype)
+        return generate(config, g, z)
+
+    return jax.jit(jax.vmap(f) if batched else f)
+
+
+def train(
+    key: jax.Array,
+    config: GANConfig,
+    n_steps: int,
+    *,
+    metrics: Sequence[str] = ("d_loss", "g_loss"),
+    snapshot_steps: Sequence[int] = (),
+    n_samples: int = 2500,
+    state: GANState | None = None,
+    chunk: int | None = None,
+    progress: bool = False,
+) -> TrainResult:
+    """Train ``n_steps`` generator steps for one seed or a batch of seeds.
+
+    Compiled once per segment length: ``lax.scan`` over the steps between
+    snapshots (and of at most ``chunk`` steps), ``vmap`` over seeds when ``key``
+    is a ``[seeds]`` batch of keys (:func:`seed_keys`). Step ``t`` uses key
+    ``fold_in(fold_in(key, 1), t)``, so the numbers do not depend on how the run
+    is split or resumed.
+
+    Args:
+      key: one ``jax.random.key`` or a ``[seeds]`` batch of keys.
+      config: the :class:`GANConfig`.
+      n_steps: generator steps to take.
+      metrics: names from :data:`STEP_METRICS`, recorded at every generator step.
+      snapshot_steps: generator step counts (absolute: ``state.step``) at which to
+        draw ``n_samples`` samples with fixed latent codes (``fold_in(key, 2)``);
+        ``0`` is the initial generator.
+      n_samples: samples per snapshot (2500 as in VEEGAN's protocol).
+      state: resume from this state (from a previous :class:`TrainResult`);
+        default a fresh :func:`init` from ``fold_in(key, 0)``.
+      chunk: longest scanned segment (default: no limit, or a tenth of the run
+        when ``progress``).
+      progress: print steps done and steps/s after every segment.
+
+    Returns:
+      A :class:`TrainResult` with numpy metrics ``[seeds, n_steps, ...]`` (no
+      seed axis for a single key).
+
+    References:
+      Goodfellow et al. 2014, Algorithm 1; Arjovsky et al. 2017, Algorithm 1;
+      Gulrajani et al. 2017, Algorithm 1.
+
+    >>> ring = lambda k, n: jax.random.normal(k, (n, 2)) * 0.02 + 2.0
+    >>> cfg = gan_config(ring, batch_size=32, z_dim=2, g_hidden=(16,), d_hidden=(16,))
+    >>> res = train(seed_keys(jax.random.key(0), 2), cfg, 10, snapshot_steps=(0, 10), n_samples=5)
+    >>> res.metrics["g_loss"].shape, res.snapshots.shape
+    ((2, 10), (2, 2, 5, 2))
+    """
+    keys, batched = _as_keys(key)
+    want = _check_metrics(metrics, STEP_METRICS, config, "train")
+    n_steps = int(n_steps)
+    if n_steps < 0:
+        raise ValueError(f"n_steps must be >= 0; got {n_steps}")
+    fold = jax.vmap(_fold, in_axes=(0, None)) if batched else _fold
+    k_init, k_train, k_snap = fold(keys, 0), fold(keys, 1), fold(keys, 2)
+    if state is None:
+        state = _init_runner(config, batched)(k_init)
+    start = int(np.ravel(np.asarray(state.step))[0])
+    end = start + n_steps
+    snaps = tuple(sorted({int(s) for s in snapshot_steps}))
+    outside = [s for s in snaps if not start <= s <= end]
+    if outside:
+        raise ValueError(f"snapshot_steps must lie in [{start}, {end}]; got {outside}")
+    if chunk is None:
+        chunk = max(1, math.ceil(n_steps / 10)) if progress else max(n_steps, 1)
+    cuts = set(snaps) | {end} | set(range(start + chunk, end, chunk))
+    bounds = sorted(c for c in cuts if start < c <= end)
+    # Equal segment lengths compile once: cut every gcd of the segment lengths
+    # unless that would mean very many tiny dispatches.
+    lengths = np.diff([start] + bounds)
+    g = int(np.gcd.reduce(lengths)) if len(lengths) else 1
+    if g >= 1 and n_steps // max(g, 1) <= 1000:
+        bounds = list(range(start + g, end + 1, g))
+
+    snap_run = _sampler_runner(config, int(n_samples), batched) if snaps else None
+    snapshots = []
+    if start in snaps:
+        snapshots.append(snap_run(state.g_params, k_snap))
+    pieces = []
+    t0 = time.perf_counter()
+    pos = start
+    for b in bounds:
+        state, m = _segment_runner(config, want, b - pos, batched)(state, k_train)
+        pieces.append(m)
+        pos = b
+        if b in snaps:
+            snapshots.append(snap_run(state.g_params, k_snap))
+        if progress:
+            jax.block_until_ready(state.step)
+            dt = time.perf_counter() - t0
+            print(f"G step {pos - start}/{n_steps}  ({(pos - start) / dt:.1f} steps/s)", flush=True)
+    axis = 1 if batched else 0
+    out = {}
+    for name in want:
+        if pieces:
+            out[name] = np.concatenate([np.asarray(p[name]) for p in pieces], axis=axis)
+        else:
+            out[name] = np.zeros((len(keys),) * batched + (0,))
+    snap_arr = np.stack([np.asarray(s) for s in snapshots], axis=axis) if snapshots else None
+    return TrainResult(state, out, snap_arr, snaps)
+
+
+# --------------------------------------------------------------------------- critic alone
+def _is_batched(params) -> bool:
+    return params[0][0].ndim == 3
+
+
+@functools.lru_cache(maxsize=64)
+def _critic_runner(config, want, n_steps, batched, g_axis, d_axis, fake):
+    sample = _sampler(config.data)
+    fake_sample = None if fake is None else _sampler(fake)
+    d_tx = make_optimizer(config.d_opt)
+    crit_want = tuple(m for m in want if m in _CRITIC_STEP_NAMES)
+    x_dim = _x_dim(config)
+    sigma = _sigma(config, 0)
+
+    def run(key, g_params, d_params):
+        k_init, k_train = jax.random.fold_in(key, 0), jax.random.fold_in(key, 1)
+        d = _init_d(k_init, config, x_dim) if d_params is None else d_params
+        dtype = d[0][0].dtype
+
+        def body(carry, t):
+            d, d_os = carry
+            k_real, k_fake, k_upd, k_g, k_gn = jax.random.split(jax.random.fold_in(k_train, t), 5)
+            real = sample(k_real, config.batch_size)
+            if g_params is not None:
+                z = jax.random.normal(k_fake, (config.batch_size, config.z_dim), dtype)
+                fake = generate(config, g_params, z)
+            else:
+                fake = fake_sample(k_fake, config.batch_size)
+            d, d_os, m = _critic_update(config, crit_want, d, d_os, real, fake, k_upd, sigma)
+            if "clip_frac" in want:
+                m["clip_frac"] = _clip_frac(d, config.clip)
+            if g_params is not None:
+                z = jax.random.normal(k_g, (config.batch_size, config.z_dim), dtype)
+                m.update(_g_grad_norms(config, want, g_params, d, z, k_gn, sigma))
+            return (d, d_os), {name: m[name] for name in want}
+
+        (d, _), ms = jax.lax.scan(body, (d, d_tx.init(d)), jnp.arange(n_steps))
+        return d, ms
+
+    if batched:
+        run = jax.vmap(run, in_axes=(0, g_axis, d_axis))
+    return jax.jit(run)
+
+
+def train_critic(
+    key: jax.Array,
+    config: GANConfig,
+    n_steps: int,
+    *,
+    g_params=None,
+    fake=None,
+    d_params=None,
+    metrics: Sequence[str] = ("d_loss", "d_acc"),
+) -> CriticResult:
+    """Train the discriminator/critic alone, against a fixed generator or fixed fake data.
+
+    Real batches come from ``config.data``; fakes from the frozen generator
+    ``g_params`` (``G(z)``, fresh ``z`` each step) or from the sampler ``fake``.
+    The critic starts from scratch (:func:`gantoy.nets.mlp_init` with
+    ``fold_in(key, 0)``; clipped if ``config.clip``) unless ``d_params`` is given.
+    Uses ``config``'s critic architecture, loss, penalties, clipping and
+    ``d_opt``; instance noise is held at ``noise_sigma``.
+
+    Args:
+      key: one key or a ``[seeds]`` batch of keys (vmapped).
+      config: a :class:`GANConfig`.
+      n_steps: critic updates.
+      g_params: a frozen generator: one seed's parameters (shared by all seeds)
+        or a batch with a leading seed axis (from ``TrainResult.state.g_params``).
+      fake: a sampler ``fake(key, n) -> [n, d]`` (or an object with ``.sample``),
+        used when ``g_params`` is ``None``.
+      d_params: optional starting critic (single or batched like ``g_params``).
+      metrics: names from :data:`CRITIC_METRICS`, recorded every critic step.
+
+    Returns:
+      A :class:`CriticResult`.
+
+    References:
+      Arjovsky & Bottou 2017, Fig. 1-3; Arjovsky et al. 2017, Fig. 2;
+      Gulrajani et al. 2017, Fig. 1.
+
+    >>> real = lambda k, n: jax.random.normal(k, (n, 1)) * 0.3
+    >>> fake = lambda k, n: jax.random.normal(k, (n, 1)) * 0.3 + 8.0
+    >>> cfg = gan_config(real, d_hidden=(16,), batch_size=64, d_opt=adam(1e-2))
+    >>> res = train_critic(jax.random.key(0), cfg, 100, fake=fake)
+    >>> float(res.metrics["d_acc"][-1])
+    1.0
+    """
+    keys, batched = _as_keys(key)
+    want = _check_metrics(metrics, CRITIC_METRICS, config, "train_critic")
+    if (g_params is None) == (fake is None):
+        raise ValueError("give exactly one of g_params (a frozen generator) or fake (a sampler)")
+    if g_params is None and any(m.startswith("g_grad_norm") for m in want):
+        raise ValueError("generator gradient metrics need g_params")
+    n_steps = int(n_steps)
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be >= 1; got {n_steps}")
+    g_axis = 0 if (g_params is not None and _is_batched(g_params)) else None
+    d_axis = 0 if (d_params is not None and _is_batched(d_params)) else None
+    if not batched and (g_axis == 0 or d_axis == 0):
+        raise ValueError("batched g_params/d_params need a [seeds] batch of keys")
+    if fake is not None:
+        shape = jax.eval_shape(lambda k: _sampler(fake)(k, 3), jax.random.key(0)).shape
+        if shape != (3, _x_dim(config)):
+            raise ValueError(f"fake(key, n) must return [n, {_x_dim(config)}] like the data; got {shape} for n=3")
+    run = _critic_runner(config, want, n_steps, batched, g_axis, d_axis, fake)
+    d, ms = run(keys, g_params, d_params)
+    return CriticResult(d, {k: np.asarray(v) for k, v in ms.items()})
+
+
+def freeze_generator(
+    key: jax.Array,
+    config: GANConfig,
+    g_params,
+    n_steps: int = 4000,
+) -> CriticResult:
+    """Arjovsky & Bottou's experiment: freeze G, train D from scratch, watch G's gradients.
+
+    Records per D step the accuracy ``d_acc``, ``d_loss`` and the norms of the
+    generator gradients of the minimax loss ``E log(1 - D(G(z)))`` and of
+    ``-E log D(G(z))`` (:func:`train_critic` with those metrics).
+
+    References:
+      Arjovsky & Bottou 2017, "Towards Principled Methods for Training GANs",
+      Fig. 1-3.
+
+    >>> data = lambda k, n: jax.random.normal(k, (n, 2)) * 0.02 + 2.0
+    >>> cfg = gan_config(data, z_dim=2, g_hidden=(16,), d_hidden=(16,), batch_size=64)
+    >>> g = init(jax.random.key(0), cfg).g_params
+    >>> res = freeze_generator(jax.random.key(1), cfg, g, 5)
+    >>> sorted(res.metrics)
+    ['d_acc', 'd_loss', 'g_grad_norm_minimax', 'g_grad_norm_nonsaturating']
+    """
+    return train_critic(
+        key,
+        config,
+        n_steps,
+        g_params=g_params,
+        metrics=("d_acc", "d_loss", "g_grad_norm_minimax", "g_grad_norm_nonsaturating"),
+    )
+
+
+def critic_grad_profile(config: GANConfig, d_params, real: jax.Array, fake: jax.Array):
+    """Per-layer gradient norms of the critic loss (no penalty) on one batch.
+
+    Returns ``(weight_norms, preact_norms)``, each ``[n_layers]``: the norms of
+    :math:`\\partial L_D / \\partial W_l` and of
+    :math:`\\partial L_D / \\partial a_l` (pre-activations over the real and fake
+    batch), as in WGAN-GP Fig. 1b. One seed's ``d_params``; ``vmap`` for more.
+
+    References:
+      Gulrajani et al. 2017, Fig. 1b.
+
+    >>> cfg = wgan_config(lambda k, n: jnp.zeros((n, 2)), d_hidden=(8,) * 3)
+    >>> d = init(jax.random.key(0), cfg).d_params
+    >>> w, a = critic_grad_profile(cfg, d, jnp.ones((4, 2)), -jnp.ones((4, 2)))
+    >>> w.shape, a.shape
+    ((4,), (4,))
+    """
+    real = jnp.asarray(real)
+    fake = jnp.asarray(fake)
+
+    def loss(d):
+        crit = critic_fn(config, d)
+        return _base_loss(config, crit(real), crit(fake))
+
+    grads = jax.grad(loss)(d_params)
+    w = jnp.stack([jnp.sqrt(jnp.sum(jnp.square(gw))) for gw, _ in grads])
+    return w, _preact_norms(config, d_params, real, fake)

@@ -1,0 +1,112 @@
+"""Mode coverage on constructed sample sets; W to data against POT."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gantoy import metrics as Mt
+
+ANG = 2 * np.pi * np.arange(8) / 8
+MODES = 2.0 * np.stack([np.cos(ANG), np.sin(ANG)], axis=1)  # ring of 8, radius 2
+STD = 0.02
+
+
+def around(key, centres, n, std=STD):
+    idx = jax.random.randint(key, (n,), 0, len(centres))
+    return jnp.asarray(centres)[idx] + std * jax.random.normal(jax.random.fold_in(key, 1), (n, 2))
+
+
+def test_all_modes_real_data(key):
+    r = Mt.mode_coverage(around(key, MODES, 2500), MODES, STD)
+    assert int(r.covered) == 8
+    # 2-d Gaussian: P(|x - mu| < 3 std) = 1 - exp(-9/2) = 0.98889; binomial sd 0.0021 at n = 2500
+    assert abs(float(r.high_quality) - (1 - np.exp(-4.5))) < 5 * np.sqrt(0.0111 * 0.9889 / 2500)
+    assert int(jnp.sum(r.counts)) == 2500 and int(Mt.modes_with_mass(r.counts)) == 8
+
+
+def test_one_mode(key):
+    r = Mt.mode_coverage(around(key, MODES[3:4], 2500), MODES, STD)
+    assert int(r.covered) == 1
+    assert int(Mt.dominant_mode(r.counts)) == 3 and int(r.counts[3]) == 2500
+    assert int(Mt.modes_with_mass(r.counts)) == 1
+
+
+def test_off_manifold_samples(key):
+    # midpoints between neighbouring modes: every sample is 0.77 from any mode, 38 std
+    mids = (MODES + np.roll(MODES, 1, axis=0)) / 2
+    r = Mt.mode_coverage(around(key, mids, 2500, std=0.01), MODES, STD)
+    assert int(r.covered) == 0 and float(r.high_quality) == 0.0
+    assert int(jnp.sum(r.counts)) == 2500 and int(jnp.sum(r.hq_counts)) == 0
+    # a wide blob on one mode: its mass is there, but barely any sample is high quality
+    blob = Mt.mode_coverage(around(key, MODES[:1], 2500, std=0.4), MODES, STD)
+    assert int(Mt.dominant_mode(blob.counts)) == 0 and float(blob.high_quality) < 0.05
+
+
+def test_threshold_boundary():
+    x = jnp.array([[2.0 + 2.9 * STD, 0.0], [2.0 + 3.1 * STD, 0.0]])
+    r = Mt.mode_coverage(x, MODES, STD)
+    assert r.hq_counts.tolist()[0] == 1 and float(r.high_quality) == 0.5
+
+
+def test_chance_level_matches_area_fraction(key):
+    # uniform on [-3, 3]^2, std 0.2: disks of radius 0.6 around 8 modes (disjoint) cover 8 pi 0.36 / 36
+    r = Mt.mode_coverage_chance(key, MODES, 0.2, -3.0, 3.0, n=20000)
+    p = 8 * np.pi * 0.6**2 / 36
+    assert abs(float(r.high_quality) - p) < 4 * np.sqrt(p * (1 - p) / 20000)
+    assert int(r.covered) == 8
+
+
+@settings(max_examples=15)
+@given(st.integers(0, 2**31 - 1), st.sampled_from([1, 7, 300]))  # few shapes: few compiles
+def test_properties(seed, n):
+    key = jax.random.key(seed)
+    x = jax.random.uniform(key, (n, 2), minval=-3, maxval=3)
+    r = Mt.mode_coverage(x, MODES, 0.3)
+    assert 0 <= int(r.covered) <= 8 and 0.0 <= float(r.high_quality) <= 1.0
+    assert int(jnp.sum(r.counts)) == n and np.all(np.asarray(r.hq_counts) <= np.asarray(r.counts))
+    perm = jax.random.permutation(jax.random.fold_in(key, 1), n)
+    r2 = Mt.mode_coverage(x[perm], MODES, 0.3)
+    assert int(r2.covered) == int(r.covered) and r2.counts.tolist() == r.counts.tolist()
+
+
+def test_vmappable_over_seeds_and_snapshots(key):
+    x = jax.random.normal(key, (3, 4, 50, 2))
+    r = jax.vmap(jax.vmap(lambda s: Mt.mode_coverage(s, MODES, STD)))(x)
+    assert r.covered.shape == (3, 4) and r.counts.shape == (3, 4, 8)
+    assert int(r.covered[1, 2]) == int(Mt.mode_coverage(x[1, 2], MODES, STD).covered)
+
+
+def test_validation():
+    with pytest.raises(ValueError, match=r"\[n, d\]"):
+        Mt.mode_coverage(jnp.zeros(5), MODES, STD)
+    with pytest.raises(ValueError, match=r"same d"):
+        Mt.mode_coverage(jnp.zeros((5, 3)), MODES, STD)
+    with pytest.raises(ValueError, match="std"):
+        Mt.mode_coverage(jnp.zeros((5, 2)), MODES, 0.0)
+
+
+def test_wasserstein_to_data_matches_pot(key):
+    pytest.importorskip("gantoy.wasserstein", reason="gantoy.wasserstein not written yet")
+    ot = pytest.importorskip("ot")
+    data = lambda k, n: around(k, MODES, n)
+    samples = np.asarray(around(jax.random.fold_in(key, 7), MODES[:2], 60))
+    real = np.asarray(data(key, 60))
+    m = ot.dist(samples.astype(np.float64), real.astype(np.float64), metric="euclidean")
+    expected = ot.emd2(np.full(60, 1 / 60), np.full(60, 1 / 60), m)
+    np.testing.assert_allclose(Mt.wasserstein_to_data(key, samples, data), expected, rtol=1e-5)
+    stacked = Mt.wasserstein_to_data(key, np.stack([samples, samples]), data)
+    assert stacked.shape == (2,) and np.allclose(stacked, expected, rtol=1e-5)
+
+
+def test_accepts_gantoy_mixtures(key):
+    from gantoy.distributions import grid25, ring8
+
+    for dist, m in ((ring8(), 8), (grid25(), 25)):
+        r = Mt.mode_coverage(dist.sample(key, 2500), dist)
+        assert int(r.covered) == m and float(r.high_quality) > 0.97
+    # per-mode std: the nearest mode's std sets the radius
+    r = Mt.mode_coverage(jnp.array([[0.5, 0.0], [5.5, 0.0]]), jnp.array([[0.0, 0.0], [5.0, 0.0]]), jnp.array([0.1, 0.2]))
+    assert r.hq_counts.tolist() == [0, 1]
