@@ -170,7 +170,8 @@ def js_parallel_lines(theta: ArrayLike, sigma: ArrayLike) -> Array:
     _check_scalar(theta, "theta")
     _check_sigma(sigma, positive=False)
     theta, sigma = _floats(theta, sigma)
-    return _LOG2 - _js_gap(_ratio(theta, sigma))
+    r = _ratio(theta, sigma)
+    return jnp.where(r == 0, 0.0, _LOG2 - _js_gap(r))  # exactly 0 for identical lines
 
 
 def kl_parallel_lines(theta: ArrayLike, sigma: ArrayLike) -> Array:
