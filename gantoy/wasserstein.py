@@ -135,11 +135,42 @@ def _cost_matrix(x: jax.Array, y: jax.Array, p: float) -> jax.Array:
 # ----------------------------------------------------------------------------- 1-d
 
 
+# Host callbacks exchange floats as their raw bits (uint32 words). JAX converts
+# callback operands and results to the *calling thread's* default precision,
+# and the callback may run on a thread that does not see a `jax.enable_x64()`
+# context: float64 would silently become float32 there.
+
+
+def _to_bits(x: jax.Array) -> jax.Array:
+    """Float array -> uint32 words (float64 ``[...]`` -> ``[..., 2]``)."""
+    return lax.bitcast_convert_type(x, jnp.uint32)
+
+
+def _bits_to_host(bits, dtype) -> np.ndarray:
+    """uint32 words from :func:`_to_bits` -> numpy floats of ``dtype``."""
+    words = np.ascontiguousarray(np.asarray(bits, np.uint32))
+    if np.dtype(dtype).itemsize == 8:
+        return words.view(np.float64)[..., 0]
+    return words.view(np.dtype(dtype))
+
+
+def _host_to_bits(x: np.ndarray, dtype) -> np.ndarray:
+    """numpy floats -> uint32 words in ``dtype`` (the inverse of :func:`_bits_to_host`)."""
+    x = np.ascontiguousarray(x, dtype=dtype)
+    words = x.view(np.uint32)
+    return words.reshape(*x.shape, 2) if np.dtype(dtype).itemsize == 8 else words
+
+
+def _from_bits(bits: jax.Array, dtype) -> jax.Array:
+    return lax.bitcast_convert_type(bits, dtype)
+
+
 def _host_argsort(x: jax.Array) -> jax.Array:
+    dtype = np.dtype(x.dtype)
     return jax.pure_callback(
-        lambda a: np.argsort(np.asarray(a), axis=-1).astype(np.int32),
+        lambda bits: np.argsort(_bits_to_host(bits, dtype), axis=-1).astype(np.int32),
         jax.ShapeDtypeStruct(x.shape, jnp.int32),
-        x,
+        _to_bits(x),
         vmap_method="expand_dims",
     )
 
@@ -289,10 +320,11 @@ def _solve_lp(x, y, a, b, p):
     return plan, duals[:n], duals[n:]
 
 
-def _exact_host(x, y, a, b, *, p: float, uniform: bool):
+def _exact_host(x, y, a, b, *, p: float, uniform: bool, dtype):
     """Host solver. Returns a sparse optimal plan (rows, cols, mass) with n + m - 1
-    slots (unused slots have mass 0) and dual potentials f [n], g [m]."""
-    x, y = np.asarray(x), np.asarray(y)
+    slots (unused slots have mass 0) and dual potentials f [n], g [m]; floats
+    travel as bits (see :func:`_to_bits`)."""
+    x, y, a, b = (_bits_to_host(t, dtype) for t in (x, y, a, b))
     n, m = x.shape[0], y.shape[0]
     k = n + m - 1
     rows = np.zeros(k, np.int32)
@@ -312,22 +344,25 @@ def _exact_host(x, y, a, b, *, p: float, uniform: bool):
             )
         rows[: support.size], cols[: support.size] = support // m, support % m
         mass[: support.size] = plan[support]
-    dtype = x.dtype
-    return rows, cols, mass.astype(dtype), f.astype(dtype), g.astype(dtype)
+    return rows, cols, *(_host_to_bits(t, dtype) for t in (mass, f, g))
 
 
 def _exact_solve(x, y, a, b, p, uniform):
     n, m = x.shape[0], y.shape[0]
     k = n + m - 1
+    dtype = np.dtype(x.dtype)
+    words = (2,) if dtype.itemsize == 8 else ()
     shapes = (
         jax.ShapeDtypeStruct((k,), jnp.int32),
         jax.ShapeDtypeStruct((k,), jnp.int32),
-        jax.ShapeDtypeStruct((k,), x.dtype),
-        jax.ShapeDtypeStruct((n,), x.dtype),
-        jax.ShapeDtypeStruct((m,), x.dtype),
+        jax.ShapeDtypeStruct((k, *words), jnp.uint32),
+        jax.ShapeDtypeStruct((n, *words), jnp.uint32),
+        jax.ShapeDtypeStruct((m, *words), jnp.uint32),
     )
-    host = functools.partial(_exact_host, p=p, uniform=uniform)
-    return jax.pure_callback(host, shapes, x, y, a, b, vmap_method="sequential")
+    host = functools.partial(_exact_host, p=p, uniform=uniform, dtype=dtype)
+    operands = (_to_bits(t) for t in (x, y, a, b))
+    rows, cols, *floats = jax.pure_callback(host, shapes, *operands, vmap_method="sequential")
+    return rows, cols, *(_from_bits(t, x.dtype) for t in floats)
 
 
 def _plan_cost(x, y, rows, cols, mass, p):
@@ -562,47 +597,64 @@ def sinkhorn(
     log_a, log_b = jnp.log(lax.stop_gradient(aw)), jnp.log(lax.stop_gradient(bw))
     b_const = lax.stop_gradient(bw)
 
-    # Scaled potentials u = f / eps, v = g / eps. After each half-step the plan's
-    # rows (columns) sum to a (b), so log P_ij = u_i + v_j - C_ij / eps <= 0 and
-    # its exponentials cannot overflow: the log-sum-exp can use the current
-    # potentials as its shift and needs one pass over the matrix, not two. Only
-    # where a sum underflows (small epsilon, early iterations) is the
-    # max-shifted log-sum-exp computed instead.
+    # Scaled potentials u = f / eps, v = g / eps, in two parts: (pot_u, pot_v)
+    # absorbed into the kernel kern = C / eps - pot_u - pot_v, and the small
+    # remainder (u, v). Absorbing keeps u + v - kern free of the cancellation
+    # between large numbers that would cost float32 its accuracy when C / eps is
+    # large. After each half-step the plan's rows (columns) sum to a (b), so
+    # log P_ij = u_i + v_j - kern_ij <= 0 and its exponentials cannot overflow:
+    # the log-sum-exp can use the current potentials as its shift and needs one
+    # pass over the matrix, not two. Only where a sum underflows (small
+    # epsilon, early iterations) is the max-shifted log-sum-exp computed instead.
     a_pos, b_pos = aw > 0, bw > 0
     tiny = jnp.finfo(dtype).tiny / jnp.finfo(dtype).eps ** 2
+    absorb_above = 16.0  # |u|, |v| beyond this move into the kernel
 
-    def log_plan(u, v):
-        return u[:, None] + v[None, :] - scaled
+    def log_plan(kern, u, v):
+        return u[:, None] + v[None, :] - kern
 
-    def log_marginal(u, v, axis):
-        sums = jnp.sum(jnp.exp(log_plan(u, v)), axis=axis)
+    def log_marginal(kern, u, v, axis):
+        sums = jnp.sum(jnp.exp(log_plan(kern, u, v)), axis=axis)
         ok = jnp.all((sums >= tiny) | ~(a_pos if axis == 1 else b_pos))
         # the fallback recomputes log_plan so that it is never materialised on the fast path
-        return lax.cond(ok, lambda: jnp.log(sums), lambda: _lse(log_plan(u, v), axis=axis))
+        return lax.cond(ok, lambda: jnp.log(sums), lambda: _lse(log_plan(kern, u, v), axis=axis))
+
+    def absorb(parts):
+        kern, u, v, pot_u, pot_v = parts
+        du, dv = jnp.where(a_pos, u, 0.0), jnp.where(b_pos, v, 0.0)  # -inf (zero weight) stays
+        return kern - du[:, None] - dv[None, :], u - du, v - dv, pot_u + du, pot_v + dv
 
     def body(state):
-        u, v, log_col, _, it = state
+        kern, u, v, pot_u, pot_v, log_col, _, it = state
         v = jnp.where(b_pos, v + log_b - log_col, -jnp.inf)  # columns now sum to b
-        u = jnp.where(a_pos, u + log_a - log_marginal(u, v, 1), -jnp.inf)  # rows sum to a
-        log_col = log_marginal(u, v, 0)
+        u = jnp.where(a_pos, u + log_a - log_marginal(kern, u, v, 1), -jnp.inf)  # rows sum to a
+        large = jnp.maximum(
+            jnp.max(jnp.where(a_pos, jnp.abs(u), 0.0)), jnp.max(jnp.where(b_pos, jnp.abs(v), 0.0))
+        )
+        parts = lax.cond(large > absorb_above, absorb, lambda parts: parts, (kern, u, v, pot_u, pot_v))
+        kern, u, v, pot_u, pot_v = parts
+        log_col = log_marginal(kern, u, v, 0)
         err = jnp.linalg.norm(jnp.exp(log_col) - b_const)
-        return u, v, log_col, err, it + 1
+        return kern, u, v, pot_u, pot_v, log_col, err, it + 1
 
     def cond(state):
-        return (state[3] > tol) & (state[4] < max_iter)
+        return (state[6] > tol) & (state[7] < max_iter)
 
     u0, v0 = jnp.zeros(n, dtype), jnp.zeros(m, dtype)
-    init = (u0, v0, log_marginal(u0, v0, 0), jnp.asarray(jnp.inf, dtype), jnp.asarray(0, jnp.int32))
-    u, v, _, err, it = lax.while_loop(cond, body, init)
+    init = (scaled, u0, v0, u0, v0, log_marginal(scaled, u0, v0, 0), jnp.asarray(jnp.inf, dtype),
+            jnp.asarray(0, jnp.int32))
+    kern, u, v, pot_u, pot_v, _, err, it = lax.while_loop(cond, body, init)
 
-    plan = jnp.exp(log_plan(u, v))
-    f, g = eps * u, eps * v
-    # dual value: at fixed (f, g) its derivative in C is exactly the plan
+    plan = jnp.exp(log_plan(kern, u, v))
+    f, g = eps * (pot_u + u), eps * (pot_v + v)
+    # The dual value <f, a> + <g, b> - eps sum(P) + eps; the last term, zero in
+    # value, makes its derivative in C exactly the plan (envelope theorem).
     objective = (
         _xdot(aw, f)
         + _xdot(bw, g)
-        - eps * jnp.sum(jnp.exp((f[:, None] + g[None, :] - cost_live) / eps))
+        - eps * jnp.sum(plan)
         + eps
+        + jnp.sum(plan * (cost_live - cost))
     )
     return SinkhornResult(
         cost=jnp.sum(plan * cost),
@@ -637,7 +689,7 @@ def sliced_wasserstein(
         \approx \Big(\frac1K \sum_{k=1}^K W_p^p(\langle \omega_k, x\rangle, \langle \omega_k, y\rangle)\Big)^{1/p},
 
     with ``K = n_projections`` directions drawn uniformly on the sphere from
-    ``key``. Each projected problem is the 1-d problem of
+    ``key`` (the rows of ``jax.random.normal(key, (K, d))``, normalised). Each projected problem is the 1-d problem of
     :func:`wasserstein_1d` (batched with ``jax.vmap``); the cost is
     O(K (n + m) log(n + m)). Differentiable in ``x``, ``y`` and the weights.
     :math:`SW_p \le W_p`.
