@@ -62,6 +62,8 @@ __all__ = [
     "critic_grad_profile",
     "generate",
     "critic_fn",
+    "critic_input_grad",
+    "clip_fraction",
     "seed_keys",
 ]
 
@@ -400,6 +402,35 @@ def critic_fn(config: GANConfig, d_params) -> Callable[[jax.Array], jax.Array]:
     return lambda x: mlp_apply(d_params, x, activation=config.d_activation)[..., 0]
 
 
+def critic_input_grad(config: GANConfig, d_params, x: jax.Array) -> jax.Array:
+    """Gradient of the logit / critic score with respect to its input, ``[n, d] -> [n, d]``.
+
+    ``-critic_input_grad`` at generated samples is where the minimax loss would
+    push them (up to the factor ``sigma(l)``); WGAN Fig. 2 plots its size.
+
+    >>> cfg = gan_config(lambda k, n: jnp.zeros((n, 1)))
+    >>> critic_input_grad(cfg, init(jax.random.key(0), cfg).d_params, jnp.ones((3, 1))).shape
+    (3, 1)
+    """
+    return L._input_grads(critic_fn(config, d_params), jnp.asarray(x))
+
+
+def clip_fraction(d_params, c: float) -> jax.Array:
+    """Fraction of critic weight-matrix entries (biases excluded) within 1% of the clipping bound.
+
+    .. math:: \\frac{1}{N} \\#\\{w : |w| \\ge 0.99\\, c\\}
+
+    One seed's parameters (``vmap`` for a batch). WGAN-GP Fig. 1b: clipping
+    pushes the weights to :math:`\\pm c`.
+
+    >>> round(float(clip_fraction([(jnp.array([[0.01, -0.0099, 0.0]]), jnp.zeros(3))], 0.01)), 4)
+    0.6667
+    """
+    if isinstance(c, (int, float)) and not c > 0:
+        raise ValueError(f"clip c must be > 0; got {c}")
+    return _clip_frac(d_params, c)
+
+
 def seed_keys(key: jax.Array, n_seeds: int) -> jax.Array:
     """``n_seeds`` independent keys, ``[n_seeds]``: pass them to :func:`train` to vmap over seeds.
 
@@ -678,19 +709,19 @@ def _segment_runner(config, want, length, batched):
     return jax.jit(jax.vmap(run) if batched else run)
 
 
-@functools.lru_cache(maxsize=64)
+# Initialisation and snapshot sampling run eagerly (a few ops each): compiling
+# them would cost more than it saves.
 def _init_runner(config, batched):
     f = lambda k: init(k, config)
-    return jax.jit(jax.vmap(f) if batched else f)
+    return jax.vmap(f) if batched else f
 
 
-@functools.lru_cache(maxsize=64)
 def _sampler_runner(config, n, batched):
     def f(g, k):
         z = jax.random.normal(k, (n, config.z_dim), g[0][0].dtype)
         return generate(config, g, z)
 
-    return jax.jit(jax.vmap(f) if batched else f)
+    return jax.vmap(f) if batched else f
 
 
 def train(
@@ -726,7 +757,7 @@ def train(
         default a fresh :func:`init` from ``fold_in(key, 0)``.
       chunk: longest scanned segment (default: no limit, or a tenth of the run
         when ``progress``).
-      progress: print steps done and steps/s after every segment.
+      progress: print the steps done and the time elapsed after every segment.
 
     Returns:
       A :class:`TrainResult` with numpy metrics ``[seeds, n_steps, ...]`` (no
@@ -784,7 +815,7 @@ def train(
         if progress:
             jax.block_until_ready(state.step)
             dt = time.perf_counter() - t0
-            print(f"G step {pos - start}/{n_steps}  ({(pos - start) / dt:.1f} steps/s)", flush=True)
+            print(f"G step {pos - start}/{n_steps}  {dt:.1f} s elapsed (first segment includes compiling)", flush=True)
     axis = 1 if batched else 0
     out = {}
     for name in want:

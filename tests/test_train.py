@@ -204,15 +204,13 @@ def test_layer_gradient_metrics_shapes_and_output_layer_closed_form(key):
 def test_freeze_generator_d_wins_and_batched_generators_equal_loop(key):
     # G at initialisation sits near the origin, inside the ring: a fresh D separates them
     keys = T.seed_keys(key, 3)
-    g = T.init(key, CFG).g_params
-    m = T.freeze_generator(keys, CFG, g, 200).metrics
-    assert m["d_acc"].shape == (3, 200)
-    assert np.all(m["d_acc"][:, :3].mean(axis=1) < 0.9)
-    assert np.all(m["d_acc"][:, -20:].mean(axis=1) > 0.95)
-    assert all(np.all(np.isfinite(v)) for v in m.values())
-    # one frozen generator per seed (a batch from a vmapped run) equals a loop
-    gs = T.train(keys, CFG, 2, metrics=M).state.g_params
+    gs = T.train(keys, CFG, 2, metrics=M).state.g_params  # one generator per seed, barely trained
     both = T.freeze_generator(keys, CFG, gs, 200).metrics
+    assert both["d_acc"].shape == (3, 200)
+    assert np.all(both["d_acc"][:, :3].mean(axis=1) < 0.9)
+    assert np.all(both["d_acc"][:, -20:].mean(axis=1) > 0.95)
+    assert all(np.all(np.isfinite(v)) for v in both.values())
+    # the vmapped run over (key, generator) pairs equals a loop
     for i in range(3):
         g_i = jax.tree_util.tree_map(lambda x: x[i], gs)
         one = T.freeze_generator(keys[i], CFG, g_i, 200).metrics
@@ -239,3 +237,18 @@ def test_mlp_params_are_replaceable(key):
     cfg = dataclasses.replace(tiny(), d_hidden=(4,))
     assert T.init(key, cfg).d_params[0][0].shape == (2, 4)
     assert len(mlp_init(key, (2, 4, 1))) == 2
+
+
+def test_critic_input_grad_and_clip_fraction(key):
+    cfg = tiny(d_hidden=(8,))
+    d = T.init(key, cfg).d_params
+    x = jax.random.normal(key, (4, 2))
+    g = T.critic_input_grad(cfg, d, x)
+    h = 1e-3
+    f = T.critic_fn(cfg, d)
+    fd = (f(x + jnp.array([[h, 0.0]])) - f(x - jnp.array([[h, 0.0]]))) / (2 * h)
+    np.testing.assert_allclose(g[:, 0], fd, rtol=2e-2, atol=1e-4)
+    w = [(jnp.array([[0.1, -0.0995, 0.05, 0.0]]), jnp.array([0.1]))]
+    assert float(T.clip_fraction(w, 0.1)) == 0.5
+    with pytest.raises(ValueError, match="clip c"):
+        T.clip_fraction(w, 0.0)
