@@ -84,8 +84,8 @@ def test_1d_matches_pot_for_p_above_one(x64, p, weighted, m):
 @pytest.mark.parametrize("p", [1, 2])
 def test_1d_gradients_match_central_differences(x64, p):
     rng = np.random.default_rng(3)
-    u, v = rng.normal(size=9), rng.normal(0.3, size=7)
-    uw, vw = rng.random(9) + 0.1, rng.random(7) + 0.1
+    u, v = rng.normal(size=40), rng.normal(0.3, size=25)
+    uw, vw = rng.random(40) + 0.1, rng.random(25) + 0.1
     args = (u, v, uw, vw)
     grads = jax.jit(jax.grad(lambda *a: wasserstein_1d(*a, p=p), argnums=(0, 1, 2, 3)))(*args)
     for i, g in enumerate(grads):
@@ -138,11 +138,11 @@ def test_1d_large_n_runs(key):
     assert abs(value - 1.0) < 0.05
 
 
-@pytest.mark.parametrize("p", [1, 2, 1.5])
+@pytest.mark.parametrize("p", [1, 1.5])
 def test_1d_float32_gradients_finite_with_ties(p):
     u = jnp.array([0.0, 1.0, 1.0, 2.0], jnp.float32)
     grad = jax.jit(jax.grad(lambda a, b: wasserstein_1d(a, b, p=p), argnums=(0, 1)))
-    for v in (u, jnp.array([1.0, 1.0, 3.0], jnp.float32)):
+    for v in (u, jnp.array([1.0, 1.0, 3.0, 3.0], jnp.float32)):
         grads = grad(u, v)
         for g in grads:
             assert g.dtype == jnp.float32 and jnp.all(jnp.isfinite(g)), (p, g)
@@ -196,23 +196,27 @@ def test_exact_gradient_matches_central_differences(x64, weighted, p):
                                    rtol=1e-5, atol=1e-8, err_msg=f"argument {i}")
 
 
-@pytest.mark.parametrize("theta", [-2.0, -0.3, 0.7, 5.0])
-def test_example_1_parallel_lines(x64, key, theta):
+def _parallel_lines(theta, z_theta, z):
+    """Samples (theta, Z) of P_theta and (0, Z) of P_0, WGAN Example 1."""
+    return (jnp.concatenate([jnp.full_like(z_theta, theta), z_theta], axis=1),
+            jnp.concatenate([jnp.zeros_like(z), z], axis=1))
+
+
+_LINES_W = jax.jit(lambda t, z_t, z: wasserstein(*_parallel_lines(t, z_t, z)))
+_LINES_DW = jax.jit(jax.grad(_LINES_W))
+
+
+def test_example_1_parallel_lines(x64, key):
     """WGAN Example 1: W(P_0, P_theta) = |theta| and dW/dtheta = sign(theta), for samples
     sharing Z (the horizontal coupling is optimal) and, approximately, for independent Z."""
     z = jax.random.uniform(key, (64, 1))
-
-    def lines(t, z_theta):
-        return jnp.concatenate([jnp.full_like(z_theta, t), z_theta], axis=1), jnp.concatenate(
-            [jnp.zeros_like(z), z], axis=1)
-
-    w = jax.jit(lambda t, z_theta: wasserstein(*lines(t, z_theta)))
-    dw = jax.jit(jax.grad(w))
-    np.testing.assert_allclose(float(w(theta, z)), abs(theta), rtol=1e-12)
-    np.testing.assert_allclose(float(dw(theta, z)), np.sign(theta), rtol=1e-12)
     z_indep = jax.random.uniform(jax.random.fold_in(key, 1), (64, 1))
-    assert abs(float(w(theta, z_indep)) - abs(theta)) < 0.1
-    assert np.sign(float(dw(theta, z_indep))) == np.sign(theta)
+    for theta in (-2.0, -0.3, 0.7, 5.0):
+        np.testing.assert_allclose(float(_LINES_W(theta, z, z)), abs(theta), rtol=1e-12)
+        np.testing.assert_allclose(float(_LINES_DW(theta, z, z)), np.sign(theta), rtol=1e-12)
+        assert abs(float(_LINES_W(theta, z_indep, z)) - abs(theta)) < 0.1
+        assert np.sign(float(_LINES_DW(theta, z_indep, z))) == np.sign(theta)
+    assert float(_LINES_W(0.0, z, z)) == 0.0 and np.isfinite(float(_LINES_DW(0.0, z, z)))
 
 
 @pytest.mark.parametrize("p", [1, 2])
@@ -226,12 +230,8 @@ def test_exact_identical_clouds_float32(p):
 def test_exact_jit_and_vmap(x64):
     rng = np.random.default_rng(8)
     xs, y = rng.normal(size=(3, 6, 2)), rng.normal(size=(6, 2))
-    loop = [float(wasserstein(x, y)) for x in xs]
+    loop = [float(W(x, y)) for x in xs]
     np.testing.assert_allclose(jax.jit(jax.vmap(wasserstein, in_axes=(0, None)))(xs, y), loop, rtol=1e-12)
-    b = rng.random(5)
-    loop = [float(wasserstein(x, y[:5], b=b, p=2)) for x in xs]
-    batched = jax.vmap(lambda x: wasserstein(x, y[:5], b=b, p=2))(xs)
-    np.testing.assert_allclose(batched, loop, rtol=1e-12)
 
 
 @settings(max_examples=10)
@@ -292,12 +292,12 @@ def test_sinkhorn_small_epsilon_never_nan(use_x64, shift):
     rng = np.random.default_rng(10)
     dtype = jnp.float64 if use_x64 else jnp.float32
     with jax.enable_x64(use_x64):
-        x = jnp.asarray(rng.random((40, 2)), dtype)
-        y = jnp.asarray(rng.random((30, 2)) + shift, dtype)
-        res = SINKHORN(x, y, 1e-3, max_iter=3000)
+        x = jnp.asarray(rng.random((30, 2)), dtype)
+        y = jnp.asarray(rng.random((24, 2)) + shift, dtype)
+        res = SINKHORN(x, y, 1e-3, max_iter=10_000, tol=1e-6)
         for name, field in res._asdict().items():
             assert jnp.all(jnp.isfinite(field)), name
-        np.testing.assert_allclose(res.plan.sum(axis=1), jnp.full(40, 1 / 40), rtol=1e-4)
+        np.testing.assert_allclose(res.plan.sum(axis=1), jnp.full(30, 1 / 30), rtol=1e-5)
         exact = float(W(x, y, p=2)) ** 2
         assert abs(float(res.cost) - exact) <= 0.02 * exact + 1e-4, (float(res.cost), exact)
 
@@ -330,24 +330,24 @@ def test_sinkhorn_objective_gradient_matches_central_differences(x64):
                                rtol=1e-6)
 
 
-def test_sinkhorn_flags_jit_and_vmap(key):
-    x = jax.random.uniform(key, (3, 20, 2))
-    y = jax.random.uniform(jax.random.fold_in(key, 1), (15, 2))
+def test_sinkhorn_flags_jit_and_vmap(x64, key):
+    x = jax.random.uniform(key, (3, 30, 2))
+    y = jax.random.uniform(jax.random.fold_in(key, 1), (24, 2))
     one = SINKHORN(x[0], y, 0.1, max_iter=1)
     assert not bool(one.converged) and int(one.n_iter) == 1
-    assert one.plan.shape == (20, 15) and one.f.shape == (20,) and one.g.shape == (15,)
-    batched = jax.vmap(lambda z: SINKHORN(z, y, 0.1))(x)
+    assert one.plan.shape == (30, 24) and one.f.shape == (30,) and one.g.shape == (24,)
+    batched = jax.vmap(lambda z: SINKHORN(z, y, 0.1, max_iter=10_000, tol=1e-6))(x)
     for i in range(3):
-        single = SINKHORN(x[i], y, 0.1)
+        single = SINKHORN(x[i], y, 0.1, max_iter=10_000, tol=1e-6)
         assert bool(single.converged)
         np.testing.assert_allclose(batched.cost[i], single.cost, rtol=1e-5)
 
 
 def test_sinkhorn_cost_tends_to_exact_as_epsilon_shrinks(x64):
     rng = np.random.default_rng(13)
-    x, y = rng.random((25, 2)), rng.random((25, 2))
+    x, y = rng.random((30, 2)), rng.random((24, 2))
     exact = float(W(x, y, p=2)) ** 2
-    gaps = [float(SINKHORN(x, y, eps, tol=1e-9, max_iter=20_000).cost) - exact for eps in (0.1, 0.01, 0.002)]
+    gaps = [float(SINKHORN(x, y, eps, tol=1e-9, max_iter=10_000).cost) - exact for eps in (0.1, 0.01, 0.003)]
     assert all(gap >= -1e-8 for gap in gaps), gaps  # a feasible plan cannot beat the optimum
     assert gaps[0] > gaps[1] > gaps[2], gaps
 
@@ -355,7 +355,7 @@ def test_sinkhorn_cost_tends_to_exact_as_epsilon_shrinks(x64):
 # ============================================================================= sliced
 
 
-@pytest.mark.parametrize("n, m, weighted, p", [(30, 30, False, 2), (30, 20, True, 1), (25, 25, True, 2)])
+@pytest.mark.parametrize("n, m, weighted, p", [(30, 30, False, 2), (30, 20, True, 1), (30, 30, True, 2)])
 def test_sliced_matches_pot_with_the_same_directions(x64, key, n, m, weighted, p):
     rng = np.random.default_rng(14)
     x, y = rng.normal(size=(n, 3)), rng.normal(size=(m, 3))
@@ -371,11 +371,11 @@ def test_sliced_matches_pot_with_the_same_directions(x64, key, n, m, weighted, p
 
 def test_sliced_properties(x64, key):
     rng = np.random.default_rng(15)
-    x, y = rng.normal(size=(20, 2)), rng.normal(1.0, size=(20, 2))
-    sw = float(SLICED(key, x, y, 64))
+    x, y = rng.normal(size=(30, 3)), rng.normal(1.0, size=(30, 3))
+    sw = float(SLICED(key, x, y, 16))
     assert 0.0 < sw <= float(W(x, y, p=2)) + 1e-12  # SW_2 <= W_2
-    assert float(SLICED(key, x, y, 64)) == sw  # deterministic in the key
-    assert float(SLICED(jax.random.fold_in(key, 1), x, y, 64)) != sw
+    assert float(SLICED(key, x, y, 16)) == sw  # deterministic in the key
+    assert float(SLICED(jax.random.fold_in(key, 1), x, y, 16)) != sw
     # in one dimension every direction is +-1: SW equals W
     np.testing.assert_allclose(float(sliced_wasserstein(key, x[:, :1], y[:, :1], 4, p=1)),
                                float(W1D(x[:, 0], y[:, 0])), rtol=1e-12)
@@ -383,11 +383,10 @@ def test_sliced_properties(x64, key):
 
 def test_sliced_gradient_matches_central_differences(x64, key):
     rng = np.random.default_rng(16)
-    x, y = rng.normal(size=(10, 2)), rng.normal(size=(8, 2))
+    x, y = rng.normal(size=(30, 3)), rng.normal(size=(30, 3))
 
-    @jax.jit
     def f(z):
-        return sliced_wasserstein(key, z, y, 8, p=2)
+        return SLICED(key, z, y, 16)
 
     g = jax.jit(jax.grad(f))(x)
     d = rng.normal(size=x.shape)
@@ -395,8 +394,8 @@ def test_sliced_gradient_matches_central_differences(x64, key):
 
 
 def test_sliced_float32_finite_gradient_for_identical_clouds(key):
-    x = jax.random.normal(key, (16, 3))
-    g = jax.grad(lambda z: sliced_wasserstein(key, z, x, 8))(x)
+    x = jax.random.normal(key, (30, 3))
+    g = jax.jit(jax.grad(lambda z: SLICED(key, z, x, 16)))(x)
     assert jnp.all(jnp.isfinite(g))
 
 
