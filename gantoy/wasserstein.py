@@ -482,9 +482,12 @@ class SinkhornResult(NamedTuple):
       plan: the entropic plan ``[n, m]``.
       f: dual potential ``[n]`` (``-inf`` where ``a_i = 0``).
       g: dual potential ``[m]`` (``-inf`` where ``b_j = 0``).
-      objective: the entropic OT value :math:`\\langle P, C\\rangle + \\varepsilon \\sum P \\log P`
-        as the dual :math:`\\langle f, a\\rangle + \\langle g, b\\rangle` (corrected off convergence);
-        the one field that carries gradients in ``x`` and ``y`` (envelope theorem).
+      objective: the dual value
+        :math:`\\langle f, a\\rangle + \\langle g, b\\rangle - \\varepsilon \\sum P + \\varepsilon`, equal at
+        convergence to the entropic OT value
+        :math:`\\langle P, C\\rangle + \\varepsilon \\sum P \\log P`; the one field that carries
+        gradients, in ``x``, ``y``, ``a`` and ``b`` (envelope theorem: its derivative in ``C``
+        is ``P``, in ``a`` and ``b`` it is ``f`` and ``g``).
       marginal_error: L2 norm of :math:`P^\\top 1 - b` after the last iteration
         (rows are exact after each iteration).
       converged: ``marginal_error <= tol``.
@@ -538,13 +541,21 @@ def sinkhorn(
     with :math:`P_{ij} = e^{(f_i + g_j - C_{ij})/\varepsilon}`, all in log space
     (log-sum-exp), so that small :math:`\varepsilon` does not overflow or give
     NaN. The iteration starts from :math:`f = 0`, updates ``g`` then ``f`` (the
-    sequence of POT's ``sinkhorn_log``) and stops once the column marginal
-    error :math:`\|P^\top 1 - b\|_2 \le` ``tol`` or after ``max_iter``
-    iterations; it runs in one ``lax.while_loop`` and works under ``jit`` and ``vmap``.
+    sequence of POT's ``sinkhorn_log``, with the same iterates) and stops once
+    the column marginal error :math:`\|P^\top 1 - b\|_2 \le` ``tol`` or after
+    ``max_iter`` iterations; it runs in one ``lax.while_loop`` and works under
+    ``jit`` and ``vmap``. Two implementation details keep it fast and accurate:
+    each log-sum-exp is shifted by the current potentials (one pass over the
+    ``[n, m]`` matrix; the max-shifted form is used only where a sum underflows),
+    and large potentials are absorbed into the stored ``C / epsilon`` so that
+    float32 keeps its precision when ``C / epsilon`` is large. In float32 the
+    plan still carries relative errors of order ``1e-7 * max(C) / epsilon``
+    from the cost matrix itself.
 
-    Reverse-mode gradients: ``objective`` is differentiable in ``x`` and ``y``
-    (envelope theorem, :math:`\partial/\partial C_{ij} = P_{ij}`); the other
-    fields are returned as constants (``stop_gradient``).
+    Reverse-mode gradients: ``objective`` is differentiable in ``x``, ``y``
+    and the weights (envelope theorem: :math:`\partial/\partial C_{ij} = P_{ij}`,
+    :math:`\partial/\partial a = f`, :math:`\partial/\partial b = g`); the
+    other fields are returned as constants (``stop_gradient``).
 
     Args:
       x: points ``[n, d]``.

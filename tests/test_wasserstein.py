@@ -1,5 +1,7 @@
 """gantoy's Wasserstein solvers against scipy, POT and finite differences."""
 
+import importlib
+
 import hypothesis.extra.numpy as hnp
 import jax
 import jax.numpy as jnp
@@ -9,6 +11,7 @@ import pytest
 import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jax import lax
 
 from gantoy import SinkhornResult, sinkhorn, sliced_wasserstein, wasserstein, wasserstein_1d
 from gantoy.wasserstein import MAX_ASSIGNMENT_SIZE, MAX_LP_SIZE
@@ -128,6 +131,17 @@ def test_1d_is_n_log_n_no_quadratic_intermediates(weighted):
     uw, vw = (jnp.ones(n), jnp.ones(m)) if weighted else (None, None)
     jaxpr = jax.make_jaxpr(lambda *a: wasserstein_1d(*a, p=2))(u, v, uw, vw).jaxpr
     assert max(_intermediate_sizes(jaxpr)) <= 2 * (n + m)
+
+
+def test_1d_device_sort_path_agrees(x64, monkeypatch):
+    """Off CPU the permutation comes from jnp.argsort instead of numpy: same values."""
+    module = importlib.import_module("gantoy.wasserstein")
+    rng = np.random.default_rng(17)
+    u, v, vw = rng.normal(size=40), rng.normal(size=25), rng.random(25)
+    host = [float(wasserstein_1d(u, v, None, vw, p=p)) for p in (1, 2)]
+    monkeypatch.setattr(module, "_argsort", lambda x: jnp.argsort(lax.stop_gradient(x)).astype(jnp.int32))
+    device = [float(wasserstein_1d(u, v, None, vw, p=p)) for p in (1, 2)]
+    np.testing.assert_allclose(device, host, rtol=1e-14)
 
 
 @pytest.mark.slow
@@ -317,17 +331,20 @@ def test_sinkhorn_zero_weights_match_the_restricted_problem(x64):
 
 
 def test_sinkhorn_objective_gradient_matches_central_differences(x64):
+    """Envelope theorem: d objective / dx = sum_j P_ij grad C_ij, d objective / da = f."""
     rng = np.random.default_rng(12)
-    x, y = rng.random((8, 2)), rng.random((6, 2))
+    x, y, a = rng.random((8, 2)), rng.random((6, 2)), rng.random(8) + 0.1
 
     @jax.jit
-    def objective(z):
-        return sinkhorn(z, y, 0.2, tol=1e-13, max_iter=10_000).objective
+    def objective(z, w):
+        return sinkhorn(z, y, 0.2, a=w, tol=1e-13, max_iter=10_000).objective
 
-    g = jax.jit(jax.grad(objective))(x)
-    d = rng.normal(size=x.shape)
-    np.testing.assert_allclose(float(jnp.sum(g * d)), central_difference(objective, x, d, h=1e-5),
-                               rtol=1e-6)
+    gx, ga = jax.jit(jax.grad(objective, argnums=(0, 1)))(x, a)
+    dx, da = rng.normal(size=x.shape), rng.normal(size=a.shape)
+    np.testing.assert_allclose(float(jnp.sum(gx * dx)),
+                               central_difference(lambda z: objective(z, a), x, dx, h=1e-5), rtol=1e-6)
+    np.testing.assert_allclose(float(ga @ da),
+                               central_difference(lambda w: objective(x, w), a, da, h=1e-5), rtol=1e-6)
 
 
 def test_sinkhorn_flags_jit_and_vmap(x64, key):
