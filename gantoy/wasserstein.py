@@ -10,7 +10,8 @@ For weights :math:`a \in \Delta_n`, :math:`b \in \Delta_m` on points
 
 .. math::
 
-    W_p(a, b) = \Big(\min_{P \ge 0,\ P 1 = a,\ P^\top 1 = b} \sum_{ij} P_{ij}\, c(x_i, y_j)\Big)^{1/p}.
+    W_p(a, b) = \Big(\min_{P \ge 0,\ P 1 = a,\ P^\top 1 = b}
+                \sum_{ij} P_{ij}\, c(x_i, y_j)\Big)^{1/p}.
 
 Weights are normalised to sum to one; ``None`` means uniform. Bad input raises
 ``ValueError`` naming the argument when the inputs are concrete (value checks
@@ -66,29 +67,54 @@ MAX_LP_SIZE = 250_000
 
 def _check_p(fn: str, p) -> float:
     if isinstance(p, bool) or not isinstance(p, numbers.Real) or not p >= 1 or not np.isfinite(p):
-        raise ValueError(f"{fn}: argument `p` must be a real number >= 1 (a Python number); got {p!r}")
+        raise ValueError(
+            f"{fn}: argument `p` must be a real number >= 1 (a Python number); got {p!r}"
+        )
     return float(p)
+
+
+def _check_count(fn: str, name: str, k) -> None:
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        raise ValueError(f"{fn}: argument `{name}` must be an integer >= 1; got {k!r}")
 
 
 def _check_finite(fn: str, name: str, x) -> None:
     if _is_concrete(x):
         arr = np.asarray(x)
         if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{fn}: argument `{name}` has non-finite entries (NaN or inf); shape {arr.shape}")
+            raise ValueError(
+                f"{fn}: argument `{name}` has non-finite entries (NaN or inf); shape {arr.shape}"
+            )
 
 
 def _points(fn: str, name: str, x) -> jax.Array:
     arr = jnp.asarray(x)
     if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{fn}: argument `{name}` must be a non-empty point cloud [n, d]; got shape {arr.shape}")
+        raise ValueError(
+            f"{fn}: argument `{name}` must be a non-empty point cloud [n, d]; got shape {arr.shape}"
+        )
     _check_finite(fn, name, x)
     return arr
+
+
+def _point_clouds(fn: str, x, y):
+    """Validated clouds ``[n, d]``, ``[m, d]`` in their common float dtype, and that dtype."""
+    x, y = _points(fn, "x", x), _points(fn, "y", y)
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(
+            f"{fn}: arguments `x` and `y` must have the same dimension d; "
+            f"got {x.shape} and {y.shape}"
+        )
+    dtype = _float_dtype(x, y)
+    return x.astype(dtype), y.astype(dtype), dtype
 
 
 def _values_1d(fn: str, name: str, x) -> jax.Array:
     arr = jnp.asarray(x)
     if arr.ndim != 1 or arr.shape[0] == 0:
-        raise ValueError(f"{fn}: argument `{name}` must be a non-empty 1-d array [n]; got shape {arr.shape}")
+        raise ValueError(
+            f"{fn}: argument `{name}` must be a non-empty 1-d array [n]; got shape {arr.shape}"
+        )
     _check_finite(fn, name, x)
     return arr
 
@@ -99,7 +125,9 @@ def _weights(fn: str, name: str, w, n: int, dtype) -> jax.Array | None:
         return None
     arr = jnp.asarray(w)
     if arr.shape != (n,):
-        raise ValueError(f"{fn}: argument `{name}` must have shape ({n},) to match its points; got {arr.shape}")
+        raise ValueError(
+            f"{fn}: argument `{name}` must have shape ({n},) to match its points; got {arr.shape}"
+        )
     _check_weights(fn, name, w, None, dtype)
     return _normalise(arr.astype(dtype), 0)
 
@@ -446,20 +474,15 @@ def wasserstein(
     """
     fn = "wasserstein"
     p = _check_p(fn, p)
-    x = _points(fn, "x", x)
-    y = _points(fn, "y", y)
-    if x.shape[1] != y.shape[1]:
-        raise ValueError(f"{fn}: arguments `x` and `y` must have the same dimension d; got {x.shape} and {y.shape}")
+    x, y, dtype = _point_clouds(fn, x, y)
     n, m = x.shape[0], y.shape[0]
-    dtype = _float_dtype(x, y)
-    x, y = x.astype(dtype), y.astype(dtype)
     aw = _weights(fn, "a", a, n, dtype)
     bw = _weights(fn, "b", b, m, dtype)
     uniform = aw is None and bw is None and n == m
     if uniform and n > MAX_ASSIGNMENT_SIZE:
         raise ValueError(
-            f"{fn}: n = {n} points exceed MAX_ASSIGNMENT_SIZE = {MAX_ASSIGNMENT_SIZE} for the exact "
-            "solver; use sinkhorn or sliced_wasserstein for large clouds"
+            f"{fn}: n = {n} points exceed MAX_ASSIGNMENT_SIZE = {MAX_ASSIGNMENT_SIZE} for the "
+            "exact solver; use sinkhorn or sliced_wasserstein for large clouds"
         )
     if not uniform and n * m > MAX_LP_SIZE:
         raise ValueError(
@@ -482,9 +505,8 @@ class SinkhornResult(NamedTuple):
       plan: the entropic plan ``[n, m]``.
       f: dual potential ``[n]`` (``-inf`` where ``a_i = 0``).
       g: dual potential ``[m]`` (``-inf`` where ``b_j = 0``).
-      objective: the dual value
-        :math:`\\langle f, a\\rangle + \\langle g, b\\rangle - \\varepsilon \\sum P + \\varepsilon`, equal at
-        convergence to the entropic OT value
+      objective: the dual value :math:`\\langle f, a\\rangle + \\langle g, b\\rangle
+        - \\varepsilon \\sum P + \\varepsilon`, equal at convergence to the entropic OT value
         :math:`\\langle P, C\\rangle + \\varepsilon \\sum P \\log P`; the one field that carries
         gradients, in ``x``, ``y``, ``a`` and ``b`` (envelope theorem: its derivative in ``C``
         is ``P``, in ``a`` and ``b`` it is ``f`` and ``g``).
@@ -583,19 +605,13 @@ def sinkhorn(
     """
     fn = "sinkhorn"
     p = _check_p(fn, p)
-    x = _points(fn, "x", x)
-    y = _points(fn, "y", y)
-    if x.shape[1] != y.shape[1]:
-        raise ValueError(f"{fn}: arguments `x` and `y` must have the same dimension d; got {x.shape} and {y.shape}")
+    x, y, dtype = _point_clouds(fn, x, y)
     if _is_concrete(epsilon) and not float(epsilon) > 0:
         raise ValueError(f"{fn}: argument `epsilon` must be > 0; got {epsilon!r}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
-        raise ValueError(f"{fn}: argument `max_iter` must be an integer >= 1; got {max_iter!r}")
+    _check_count(fn, "max_iter", max_iter)
     if _is_concrete(tol) and not float(tol) >= 0:
         raise ValueError(f"{fn}: argument `tol` must be >= 0; got {tol!r}")
     n, m = x.shape[0], y.shape[0]
-    dtype = _float_dtype(x, y)
-    x, y = x.astype(dtype), y.astype(dtype)
     aw = _weights(fn, "a", a, n, dtype)
     bw = _weights(fn, "b", b, m, dtype)
     aw = jnp.full((n,), 1.0 / n, dtype) if aw is None else aw
@@ -642,8 +658,9 @@ def sinkhorn(
         large = jnp.maximum(
             jnp.max(jnp.where(a_pos, jnp.abs(u), 0.0)), jnp.max(jnp.where(b_pos, jnp.abs(v), 0.0))
         )
-        parts = lax.cond(large > absorb_above, absorb, lambda parts: parts, (kern, u, v, pot_u, pot_v))
-        kern, u, v, pot_u, pot_v = parts
+        kern, u, v, pot_u, pot_v = lax.cond(
+            large > absorb_above, absorb, lambda parts: parts, (kern, u, v, pot_u, pot_v)
+        )
         log_col = log_marginal(kern, u, v, 0)
         err = jnp.linalg.norm(jnp.exp(log_col) - b_const)
         return kern, u, v, pot_u, pot_v, log_col, err, it + 1
@@ -697,10 +714,12 @@ def sliced_wasserstein(
 
         SW_p(\mu, \nu) = \Big(\mathbb E_{\omega \sim U(S^{d-1})}\,
         W_p^p(\omega_\# \mu, \omega_\# \nu)\Big)^{1/p}
-        \approx \Big(\frac1K \sum_{k=1}^K W_p^p(\langle \omega_k, x\rangle, \langle \omega_k, y\rangle)\Big)^{1/p},
+        \approx \Big(\frac1K \sum_{k=1}^K
+        W_p^p(\langle \omega_k, x\rangle, \langle \omega_k, y\rangle)\Big)^{1/p},
 
     with ``K = n_projections`` directions drawn uniformly on the sphere from
-    ``key`` (the rows of ``jax.random.normal(key, (K, d))``, normalised). Each projected problem is the 1-d problem of
+    ``key`` (the rows of ``jax.random.normal(key, (K, d))``, normalised). Each
+    projected problem is the 1-d problem of
     :func:`wasserstein_1d` (batched with ``jax.vmap``); the cost is
     O(K (n + m) log(n + m)). Differentiable in ``x``, ``y`` and the weights.
     :math:`SW_p \le W_p`.
@@ -730,18 +749,14 @@ def sliced_wasserstein(
     """
     fn = "sliced_wasserstein"
     p = _check_p(fn, p)
-    x = _points(fn, "x", x)
-    y = _points(fn, "y", y)
-    if x.shape[1] != y.shape[1]:
-        raise ValueError(f"{fn}: arguments `x` and `y` must have the same dimension d; got {x.shape} and {y.shape}")
-    if isinstance(n_projections, bool) or not isinstance(n_projections, numbers.Integral) or n_projections < 1:
-        raise ValueError(f"{fn}: argument `n_projections` must be an integer >= 1; got {n_projections!r}")
-    dtype = _float_dtype(x, y)
-    x, y = x.astype(dtype), y.astype(dtype)
+    x, y, dtype = _point_clouds(fn, x, y)
+    _check_count(fn, "n_projections", n_projections)
     aw = _weights(fn, "a", a, x.shape[0], dtype)
     bw = _weights(fn, "b", b, y.shape[0], dtype)
     directions = jax.random.normal(key, (n_projections, x.shape[1]), dtype)
     directions = directions / jnp.linalg.norm(directions, axis=1, keepdims=True)
     xp, yp = x @ directions.T, y @ directions.T  # [n, K], [m, K]
-    per_direction = jax.vmap(lambda u, v: _wasserstein_1d_pow(u, v, aw, bw, p), in_axes=(1, 1))(xp, yp)
+    per_direction = jax.vmap(
+        lambda u, v: _wasserstein_1d_pow(u, v, aw, bw, p), in_axes=(1, 1)
+    )(xp, yp)
     return _root(jnp.mean(per_direction), p)
