@@ -256,11 +256,19 @@ def _segment_logpdf(x: Array, a: Array, b: Array, s) -> Array:
     return jnp.where(short, point, long)
 
 
+def _batch(n_pieces: int, budget: int = 1 << 21) -> int:
+    """Points per step when a polyline is evaluated: about ``budget`` point-chord pairs."""
+    return max(1, budget // max(n_pieces, 1))
+
+
 @jax.jit
 def _polyline_logpdf(x: Array, v: Array, s) -> Array:
     """``[n]`` log density of the polyline with vertices ``v [m + 1, d]`` (mass 1/m per chord) * N(0, s^2 I)."""
-    lp = _segment_logpdf(x, v[:-1], v[1:], s)
-    return logsumexp(lp, axis=1) - jnp.log(v.shape[0] - 1.0)
+
+    def one(xi):
+        return logsumexp(_segment_logpdf(xi[None, :], v[:-1], v[1:], s)[0])
+
+    return jax.lax.map(one, x, batch_size=_batch(v.shape[0], 1 << 19)) - jnp.log(v.shape[0] - 1.0)
 
 
 @jax.jit
@@ -268,11 +276,19 @@ def _polyline_distance(x: Array, v: Array) -> Array:
     """``[n]`` distance from ``x [n, d]`` to the polyline with vertices ``v [m + 1, d]``."""
     a, b = v[:-1], v[1:]
     ab = b - a
-    rel = x[:, None, :] - a[None, :, :]
-    den = jnp.maximum(jnp.sum(ab * ab, axis=-1), jnp.finfo(x.dtype).tiny)
-    t = jnp.clip(jnp.sum(rel * ab[None, :, :], axis=-1) / den[None, :], 0.0, 1.0)
-    gap = rel - t[:, :, None] * ab[None, :, :]
-    return jnp.min(_safe_norm(gap), axis=1)
+    den = jnp.maximum(jnp.sum(ab * ab, axis=-1), jnp.finfo(v.dtype).tiny)
+
+    def one(xi):
+        rel = xi[None, :] - a
+        t = jnp.clip(jnp.sum(rel * ab, axis=-1) / den, 0.0, 1.0)
+        return jnp.min(_safe_norm(rel - t[:, None] * ab))
+
+    return jax.lax.map(one, x, batch_size=_batch(v.shape[0]))
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _curve_points(fn: Callable, params: Any, t: Array) -> Array:
+    return jax.vmap(fn, in_axes=(None, 0))(params, t)
 
 
 # --- segments and the two parallel lines -------------------------------------------
@@ -410,7 +426,7 @@ class Curve:
 
     def point(self, t: ArrayLike) -> Array:
         """``[n, d]`` curve points :math:`f(t)` at ``t [n]`` (no noise)."""
-        return jax.vmap(self.fn, in_axes=(None, 0))(self.params, jnp.asarray(t))
+        return _curve_points(self.fn, self.params, jnp.asarray(t))
 
     @property
     def dim(self) -> int:
@@ -448,6 +464,41 @@ class Curve:
         """``[n]`` Euclidean distance from each point of ``x [n, d]`` to the polyline."""
         x = _check_points(x, self.dim)
         return _polyline_distance(x, self.vertices(n_pieces))
+
+    def mass_within(self, other: "Curve", eps: ArrayLike, *, n: int = 50_000, n_pieces: int = 2048) -> np.ndarray:
+        r"""Fraction of this curve's mass within distance ``eps`` of the ``other`` curve.
+
+        :math:`m(\varepsilon) = P_T\big(\operatorname{dist}(f(T), \text{other}) < \varepsilon\big)`
+        on a stratified grid :math:`t_i = (i + 1/2)/n` (the noise is ignored),
+        with distances to an ``n_pieces`` polyline of ``other`` (a coarse pass
+        picks the candidates). Where two curves in the plane cross
+        transversally, :math:`m(\varepsilon) \propto \varepsilon \to 0`: their
+        overlap has zero length. Not differentiable (it counts).
+
+        Args:
+          other: a :class:`Curve` in the same space.
+          eps: tolerances, scalar or ``[k]``.
+
+        Returns:
+          ``[k]`` numpy array of fractions.
+        """
+        n = _check_n(n)
+        eps = np.atleast_1d(np.asarray(eps, dtype=float))
+        if eps.ndim != 1 or np.any(~np.isfinite(eps)) or np.any(eps <= 0):
+            raise ValueError(f"eps must be positive finite tolerances; got {eps}")
+        t = (jnp.arange(n, dtype=self.noise.dtype) + 0.5) / n
+        x = self.point(t)
+        coarse = np.asarray(other.distance(x, 128))
+        # the 128-chord polyline strays from the arc by less than a chord's length
+        v = np.asarray(other.vertices(128))
+        margin = np.linalg.norm(np.diff(v, axis=0), axis=1).max()
+        idx = np.flatnonzero(coarse < eps.max() + margin)
+        if idx.size == 0:
+            return np.zeros(eps.shape)
+        # pad to a power of two so that few shapes get compiled
+        padded = np.resize(idx, 1 << int(np.ceil(np.log2(idx.size))))
+        d = np.asarray(other.distance(x[padded], n_pieces))[: idx.size]
+        return np.array([np.sum(d < e) / n for e in eps])
 
     def quadrature(self, sigma: ArrayLike, order: int = 16) -> tuple[Array, Array]:
         """Gauss-Legendre in ``t`` (``4 * order`` nodes) times Gauss-Hermite for the smoothing."""
@@ -875,15 +926,25 @@ class Pushforward:
     def dim(self) -> int:
         return int(self.layers[-1][0].shape[1])
 
-    def generator(self, z: ArrayLike) -> Array:
-        """:math:`G(z)` for ONE code ``z [k]``; returns ``[D]`` (``jax.vmap`` it for a batch)."""
+    def hidden(self, z: ArrayLike) -> tuple[Array, ...]:
+        """The hidden layers' outputs (after the activation) for ONE code ``z [k]``.
+
+        A ReLU layer passes on only its active (positive) units, so the
+        Jacobian's rank is at most the fewest active units in any layer.
+        """
         h = jnp.asarray(z)
         act = _ACTIVATIONS[self.activation]
-        for i, (w, b) in enumerate(self.layers):
-            h = h @ w + b
-            if i < len(self.layers) - 1:
-                h = act(h)
-        return h
+        out = []
+        for w, b in self.layers[:-1]:
+            h = act(h @ w + b)
+            out.append(h)
+        return tuple(out)
+
+    def generator(self, z: ArrayLike) -> Array:
+        """:math:`G(z)` for ONE code ``z [k]``; returns ``[D]`` (``jax.vmap`` it for a batch)."""
+        h = self.hidden(z)[-1] if len(self.layers) > 1 else jnp.asarray(z)
+        w, b = self.layers[-1]
+        return h @ w + b
 
     def sample(self, key: Array, n: int) -> Array:
         """``[n, D]`` points :math:`G(z)`, :math:`z \\sim U[0,1]^k`; differentiable in ``layers``."""

@@ -131,6 +131,25 @@ def _js_gap(r: Array) -> Array:
     return relu + jnp.where(small, part_a, part_b)
 
 
+@jax.jit
+def _js_lines(theta: Array, sigma: Array) -> Array:
+    r = _ratio(theta, sigma)
+    return jnp.where(r == 0, 0.0, _LOG2 - _js_gap(r))  # exactly 0 for identical lines
+
+
+@jax.jit
+def _kl_lines(theta: Array, sigma: Array) -> Array:
+    pos = sigma > 0
+    s = jnp.where(pos, sigma, 1.0)
+    limit = jnp.where(theta == 0, 0.0, jnp.inf)
+    return jnp.where(pos, theta**2 / (2 * s**2), limit)
+
+
+@jax.jit
+def _tv_lines(theta: Array, sigma: Array) -> Array:
+    return erf(_ratio(theta, sigma) / (2.0 * math.sqrt(2.0)))
+
+
 def js_parallel_lines(theta: ArrayLike, sigma: ArrayLike) -> Array:
     r"""JS between the two parallel lines of Example 1, each blurred by :math:`N(0, \sigma^2 I)`.
 
@@ -169,9 +188,7 @@ def js_parallel_lines(theta: ArrayLike, sigma: ArrayLike) -> Array:
     """
     _check_scalar(theta, "theta")
     _check_sigma(sigma, positive=False)
-    theta, sigma = _floats(theta, sigma)
-    r = _ratio(theta, sigma)
-    return jnp.where(r == 0, 0.0, _LOG2 - _js_gap(r))  # exactly 0 for identical lines
+    return _js_lines(*_floats(theta, sigma))
 
 
 def kl_parallel_lines(theta: ArrayLike, sigma: ArrayLike) -> Array:
@@ -189,11 +206,7 @@ def kl_parallel_lines(theta: ArrayLike, sigma: ArrayLike) -> Array:
     """
     _check_scalar(theta, "theta")
     _check_sigma(sigma, positive=False)
-    theta, sigma = _floats(theta, sigma)
-    pos = sigma > 0
-    s = jnp.where(pos, sigma, 1.0)
-    limit = jnp.where(theta == 0, 0.0, jnp.inf)
-    return jnp.where(pos, theta**2 / (2 * s**2), limit)
+    return _kl_lines(*_floats(theta, sigma))
 
 
 def tv_parallel_lines(theta: ArrayLike, sigma: ArrayLike) -> Array:
@@ -211,8 +224,7 @@ def tv_parallel_lines(theta: ArrayLike, sigma: ArrayLike) -> Array:
     """
     _check_scalar(theta, "theta")
     _check_sigma(sigma, positive=False)
-    theta, sigma = _floats(theta, sigma)
-    return erf(_ratio(theta, sigma) / (2.0 * math.sqrt(2.0)))
+    return _tv_lines(*_floats(theta, sigma))
 
 
 # --- generic quadrature ---------------------------------------------------------------

@@ -358,6 +358,20 @@ def test_curve_distance_matches_brute_force(x64, key):
     np.testing.assert_allclose(c.distance(pts, n_pieces=64), ref, atol=1e-4)
 
 
+def test_mass_within_for_crossing_lines_is_linear_in_eps(x64):
+    line = lambda p, t: p[0] + t * (p[1] - p[0])
+    a = D.curve(line, (jnp.array([-1.0, 0.0]), jnp.array([1.0, 0.0])))
+    b = D.curve(line, (jnp.array([0.0, -1.0]), jnp.array([0.0, 1.0])), n_pieces=4)
+    eps = np.array([0.3, 0.1, 0.01, 1e-3])
+    # points (2t - 1, 0) within eps of the vertical line x = 0: |2t - 1| < eps, a t-measure of eps
+    np.testing.assert_allclose(a.mass_within(b, eps, n=100_000), eps, atol=2e-5)
+    np.testing.assert_array_equal(a.mass_within(a, eps, n=1000), 1.0)  # a curve covers itself
+    far = D.curve(line, (jnp.array([5.0, 5.0]), jnp.array([6.0, 5.0])))
+    np.testing.assert_array_equal(a.mass_within(far, eps, n=1000), 0.0)
+    with pytest.raises(ValueError, match="eps must be positive"):
+        a.mass_within(b, [0.1, -1.0])
+
+
 def test_two_random_curves_cross_in_a_null_set(x64, key):
     a, b = D.random_curve(jax.random.key(11)), D.random_curve(jax.random.key(12))
     x = a.sample(key, 20_000)
@@ -395,6 +409,13 @@ def test_pushforward_jacobian_rank_is_at_most_latent_dim(x64, key):
     narrow = D.random_pushforward(key, 10, 200, (6,), activation="tanh")
     assert np.linalg.matrix_rank(np.asarray(jax.jacfwd(narrow.generator)(z))) == 6
     assert not narrow.has_density()
+    # ReLU: the rank is the fewest active units in any layer (generic weights)
+    relu = D.random_pushforward(key, 10, 200, (30, 12, 64))
+    for i in range(4):
+        zi = jax.random.uniform(jax.random.fold_in(key, 10 + i), (10,))
+        active = [int((h > 0).sum()) for h in relu.hidden(zi)]
+        assert [h.shape for h in relu.hidden(zi)] == [(30,), (12,), (64,)]
+        assert np.linalg.matrix_rank(np.asarray(jax.jacfwd(relu.generator)(zi))) == min(10, *active)
 
 
 # --- input errors ---------------------------------------------------------------------------------
