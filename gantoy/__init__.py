@@ -103,6 +103,21 @@ from gantoy.training import (
     wgan_gp_config,
 )
 
+# --- collapse (-log D, KL asymmetry, mode collapse) --------------------------------
+from gantoy import collapse
+from gantoy.collapse import (
+    CollapseSummary,
+    Divergences1d,
+    LogDGradients,
+    count_hops,
+    divergences_1d,
+    grid_1d,
+    log_optimal_discriminator,
+    logd_gradient_identity,
+    one_mode_kl_gap_bounds,
+    summarize_collapse,
+)
+
 # --- games ------------------------------------------------------------------------
 from gantoy import games
 from gantoy.games import (
@@ -217,6 +232,18 @@ __all__ = [
     "dominant_mode",
     "mode_coverage_chance",
     "wasserstein_to_data",
+    # collapse
+    "collapse",
+    "log_optimal_discriminator",
+    "Divergences1d",
+    "divergences_1d",
+    "grid_1d",
+    "LogDGradients",
+    "logd_gradient_identity",
+    "one_mode_kl_gap_bounds",
+    "CollapseSummary",
+    "summarize_collapse",
+    "count_hops",
     # games
     "games",
     "DIRAC_LOSSES",

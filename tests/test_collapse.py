@@ -1,0 +1,289 @@
+"""gantoy.collapse: Thm. 2.5 of Arjovsky & Bottou against scipy quadrature and finite
+differences, 1-d divergences against scipy, the one-mode KL bounds, collapse summaries."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import integrate
+from scipy.special import logsumexp
+
+import gantoy
+from gantoy import collapse as C
+from gantoy.distributions import gaussian_mixture
+
+LOG2 = math.log(2.0)
+
+
+# --- references written with scipy only ------------------------------------------------------
+
+
+def _mix_logpdf(means, weights, s):
+    """log of sum_k w_k N(x; m_k, s^2), plain numpy/scipy (log space: no underflow)."""
+    means, logw = np.asarray(means, float), np.log(np.asarray(weights, float))
+    c = -0.5 * math.log(2 * math.pi * s * s)
+    return lambda x: float(logsumexp(logw + c - 0.5 * ((x - means) / s) ** 2))
+
+
+def _quad(f, means, s):
+    """int f over the line, split at every component's +-12 s shoulders (scipy quad)."""
+    pts = sorted({m + k * s for m in np.ravel(means) for k in (-12.0, 0.0, 12.0)})
+    edges = [-np.inf, *pts, np.inf]
+    return sum(integrate.quad(f, a, b, epsabs=1e-14, epsrel=1e-12, limit=400)[0] for a, b in zip(edges[:-1], edges[1:]))
+
+
+def _divs_scipy(mp, wp, mq, wq, s):
+    """KL(P||Q), KL(Q||P), JS(P, Q), KL(P||M) for 1-d mixtures of N(m, s^2)."""
+    lp, lq = _mix_logpdf(mp, wp, s), _mix_logpdf(mq, wq, s)
+    lm = lambda x: np.logaddexp(lp(x), lq(x)) - LOG2
+    allm = np.concatenate([np.ravel(mp), np.ravel(mq)])
+    kl = lambda la, lb: _quad(lambda x: math.exp(la(x)) * (la(x) - lb(x)), allm, s)
+    kl_pm, kl_qm = kl(lp, lm), kl(lq, lm)
+    return kl(lp, lq), kl(lq, lp), 0.5 * (kl_pm + kl_qm), kl_pm
+
+
+W_G = (0.6, 0.4)
+
+
+def _family(theta):
+    """Two point masses at theta (weights 0.6, 0.4); smoothing sigma makes them Gaussians."""
+    return gaussian_mixture(theta[:, None], 0.0, W_G)
+
+
+# --- log D* ------------------------------------------------------------------------------------
+
+
+def test_log_optimal_discriminator_matches_ratio(x64):
+    lr, lg = jnp.array([-3.0, 0.0, 2.0]), jnp.array([1.0, 0.0, -5.0])
+    pr, pg = np.exp(np.asarray(lr)), np.exp(np.asarray(lg))
+    np.testing.assert_allclose(C.log_optimal_discriminator(lr, lg), -np.log1p(pg / pr), rtol=1e-14)
+
+
+def test_log_optimal_discriminator_finite_far_apart():
+    v = C.log_optimal_discriminator(jnp.array([-1e4, 0.0]), jnp.array([0.0, -1e4]))
+    assert np.all(np.isfinite(np.asarray(v)))
+    np.testing.assert_allclose(v, [-1e4, 0.0], atol=1e-3)
+    g = jax.grad(lambda a: C.log_optimal_discriminator(a, jnp.zeros(2)).sum())(jnp.array([-1e4, 1e4]))
+    assert np.all(np.isfinite(np.asarray(g)))
+
+
+def test_log_optimal_discriminator_shape_error():
+    with pytest.raises(ValueError, match="same shape"):
+        C.log_optimal_discriminator(jnp.zeros(3), jnp.zeros(2))
+
+
+# --- divergences on a grid -----------------------------------------------------------------------
+
+
+@settings(max_examples=4)
+@given(
+    m1=st.floats(-3.0, 3.0),
+    m2=st.floats(-3.0, 3.0),
+    w=st.floats(0.1, 0.9),
+    s=st.floats(0.2, 2.0),
+)
+def test_divergences_1d_match_scipy(m1, m2, w, s):
+    mp, wp, mq, wq = [0.0, 1.5], [w, 1 - w], [m1, m2], [0.5, 0.5]
+    with jax.enable_x64(True):
+        p, q = gaussian_mixture(np.array(mp)[:, None], 0.0, wp), gaussian_mixture(np.array(mq)[:, None], 0.0, wq)
+        r = C.divergences_1d(p, q, s, C.grid_1d(p, q, sigma=s))
+        kl_pq, kl_qp, js, _ = _divs_scipy(mp, wp, mq, wq, s)
+        np.testing.assert_allclose([r.kl_pq, r.kl_qp, r.js], [kl_pq, kl_qp, js], rtol=1e-8, atol=1e-12)
+
+
+def test_divergences_1d_mixtures_of_different_widths(x64):
+    """Components of different widths (std 0.1 and 0.5, smoothed by 0.4): scipy, and gantoy.smoothed
+    where its Gauss-Hermite rule is exact (single Gaussians: quadratic log-ratios)."""
+    p = gaussian_mixture([[0.0], [2.0]], 0.1, [0.3, 0.7])
+    q = gaussian_mixture([[1.0]], 0.5)
+    r = C.divergences_1d(p, q, 0.4, C.grid_1d(p, q, sigma=0.4))
+    sp, sq = math.hypot(0.1, 0.4), math.hypot(0.5, 0.4)
+    lp, lq = _mix_logpdf([0.0, 2.0], [0.3, 0.7], sp), _mix_logpdf([1.0], [1.0], sq)
+    lm = lambda x: np.logaddexp(lp(x), lq(x)) - LOG2
+    kl = lambda la, lb: _quad(lambda x: math.exp(la(x)) * (la(x) - lb(x)), [0.0, 1.0, 2.0], sp)
+    want = [kl(lp, lq), kl(lq, lp), 0.5 * (kl(lp, lm) + kl(lq, lm))]
+    np.testing.assert_allclose([r.kl_pq, r.kl_qp, r.js], want, rtol=1e-9)
+    p1 = gaussian_mixture([[0.0]], 0.1)
+    r1 = C.divergences_1d(p1, q, 0.4, C.grid_1d(p1, q, sigma=0.4))
+    np.testing.assert_allclose(r1.kl_pq, gantoy.kl_smoothed(p1, q, 0.4, order=32), rtol=1e-12)
+    np.testing.assert_allclose(r1.kl_qp, gantoy.kl_smoothed(q, p1, 0.4, order=32), rtol=1e-12)
+
+
+def test_divergences_1d_gaussians_closed_form(x64):
+    p, q = gaussian_mixture([[0.0]], 1.0), gaussian_mixture([[1.0]], 2.0)
+    r = C.divergences_1d(p, q, 0.0, C.grid_1d(p, q, sigma=0.0))
+    want = gantoy.kl_gaussians(gantoy.gaussian([0.0], std=1.0), gantoy.gaussian([1.0], std=2.0))
+    np.testing.assert_allclose(r.kl_pq, want, rtol=1e-12)
+
+
+def test_divergences_1d_input_errors():
+    p = gaussian_mixture([[0.0]], 1.0)
+    ring = gantoy.ring8()
+    with pytest.raises(ValueError, match="one-dimensional"):
+        C.divergences_1d(ring, ring, 0.1, jnp.zeros((5, 1)))
+    with pytest.raises(ValueError, match=r"\[n, 1\]"):
+        C.divergences_1d(p, p, 0.1, jnp.zeros((5, 2)))
+    with pytest.raises(ValueError, match="no spread"):
+        C.grid_1d(gaussian_mixture([[0.0]], 0.0), sigma=0.0)
+    with pytest.raises(ValueError, match="n must be"):
+        C.grid_1d(p, sigma=0.1, n=2)
+
+
+# --- Theorem 2.5 -----------------------------------------------------------------------------------
+
+
+@settings(max_examples=10)
+@given(
+    t1=st.floats(-3.0, 3.0),
+    t2=st.floats(-3.0, 3.0),
+    r3=st.floats(-2.0, 2.0),
+    s=st.floats(0.15, 2.0),
+)
+def test_identity_holds(t1, t2, r3, s):
+    """grad E[-log D*_theta0(G_theta(z))] = grad (KL - 2 JS); and the minimax pair."""
+    with jax.enable_x64(True):
+        p_r = gaussian_mixture(jnp.array([[-1.5], [0.5], [r3]]), 0.0, [0.3, 0.5, 0.2])
+        g = C.logd_gradient_identity(_family, jnp.array([t1, t2]), p_r, s)
+        assert float(g.relative_error) < 1e-9
+        scale = float(jnp.linalg.norm(g.two_js)) + 1e-300
+        assert float(jnp.linalg.norm(g.minimax - g.two_js)) <= 1e-9 * scale + 1e-14
+
+
+def test_identity_against_scipy_finite_differences(x64):
+    """Right side and the 'moving D*' gradient from scipy quad values and central differences."""
+    mr, wr, s, th0, h = [-1.5, 0.5, 2.0], [0.3, 0.5, 0.2], 0.4, np.array([-0.5, 3.0]), 1e-4
+    p_r = gaussian_mixture(jnp.array(mr)[:, None], 0.0, wr)
+    g = C.logd_gradient_identity(_family, jnp.asarray(th0), p_r, s)
+
+    def values(th):
+        kl_gr, _, js, kl_gm = _divs_scipy(th, W_G, mr, wr, s)
+        return kl_gr - 2 * js, kl_gr - kl_gm, 2 * js
+
+    fd = []
+    for i in range(2):
+        e = np.zeros(2)
+        e[i] = h
+        up, dn = values(th0 + e), values(th0 - e)
+        fd.append([(u - d) / (2 * h) for u, d in zip(up, dn)])
+    fd = np.array(fd).T  # [3 quantities, 2 params]
+    np.testing.assert_allclose(g.kl_minus_2js, fd[0], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(g.nonsaturating, fd[0], rtol=1e-6, atol=1e-8)
+    # D* re-optimised at every theta: E[-log D*_theta] = KL(P_theta||P_r) - KL(P_theta||M) + log 2.
+    np.testing.assert_allclose(g.moving_dstar, fd[1], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(g.minimax, fd[2], rtol=1e-6, atol=1e-8)
+    # ... which is not the theorem's quantity.
+    assert float(jnp.linalg.norm(g.moving_dstar - g.nonsaturating)) > 1e-2 * float(jnp.linalg.norm(g.nonsaturating))
+
+
+def test_identity_single_gaussian_closed_form(x64):
+    """P_r = N(0, s^2), P_theta = N(theta, s^2): KL' = theta / s^2, JS from js_parallel_lines."""
+    # Both point masses of _family at theta (a single Gaussian); P_r's three at 0 (one Gaussian):
+    # the derivative along theta = (t, t) is the sum of the two partial derivatives.
+    p_r = gaussian_mixture(jnp.zeros((3, 1)), 0.0, [0.3, 0.5, 0.2])
+    for theta, s in ((0.7, 0.5), (3.0, 1.0), (2.0, 0.25)):
+        g = C.logd_gradient_identity(_family, jnp.array([theta, theta]), p_r, s)
+        djs = float(jax.grad(gantoy.js_parallel_lines)(theta, s))
+        np.testing.assert_allclose(jnp.sum(g.kl_minus_2js), theta / s**2 - 2 * djs, rtol=1e-9)
+        np.testing.assert_allclose(jnp.sum(g.nonsaturating), theta / s**2 - 2 * djs, rtol=1e-9)
+        np.testing.assert_allclose(jnp.sum(g.minimax), 2 * djs, rtol=1e-8)
+
+
+def test_identity_float32_is_finite():
+    p_r = gaussian_mixture(jnp.array([[-1.5], [0.5], [2.0]]), 0.0, [0.3, 0.5, 0.2])
+    g = C.logd_gradient_identity(_family, jnp.array([-0.5, 3.0]), p_r, 0.05, n_z=1001, n_grid=2001)
+    for v in g:
+        assert np.all(np.isfinite(np.asarray(v)))
+
+
+def test_identity_input_errors():
+    p_r = gaussian_mixture([[0.0]], 0.0)
+    with pytest.raises(ValueError, match="theta0"):
+        C.logd_gradient_identity(_family, jnp.zeros((2, 1)), p_r, 1.0)
+    with pytest.raises(ValueError, match="GaussianMixture"):
+        C.logd_gradient_identity(lambda th: gantoy.gaussian(th, std=1.0), jnp.zeros(1), p_r, 1.0)
+    with pytest.raises(ValueError, match="one-dimensional"):
+        C.logd_gradient_identity(_family, jnp.zeros(2), gantoy.ring8(), 1.0)
+    with pytest.raises(ValueError, match="n_z"):
+        C.logd_gradient_identity(_family, jnp.zeros(2), p_r, 1.0, n_z=1)
+
+
+# --- one mode of m: KL = log m up to an overlap term ---------------------------------------------
+
+
+@pytest.mark.parametrize("sigma", [0.0, 0.1, 0.2, 0.3, 0.5, 1.0])
+def test_one_mode_gap_within_bounds(x64, sigma):
+    ring = gantoy.ring8()
+    one = gaussian_mixture(ring.modes[:1], 0.02)
+    gap = math.log(8) - float(gantoy.kl_smoothed(one, ring, sigma, order=48))
+    lo, hi = C.one_mode_kl_gap_bounds(ring, sigma)
+    assert float(lo) - 1e-12 <= gap <= float(hi) + 1e-12
+    if sigma <= 0.1:
+        assert abs(gap) < 1e-12
+
+
+def test_one_mode_gap_monte_carlo(x64, key):
+    """A Monte Carlo estimate of E[log(1 + sum_k N_k / N_0)] lies within the bounds (and near quadrature)."""
+    modes = jnp.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.5]])
+    mix = gaussian_mixture(modes, 0.5)
+    x = modes[0][None, :] + 0.5 * jax.random.normal(key, (200_000, 2))
+    d2 = jnp.sum((x[:, None, :] - modes[None]) ** 2, axis=-1) / (2 * 0.25)
+    gap_mc = jnp.mean(jnp.log1p(jnp.exp(d2[:, 0] - d2[:, 1]) + jnp.exp(d2[:, 0] - d2[:, 2])))
+    se = float(jnp.std(jnp.log1p(jnp.exp(d2[:, 0] - d2[:, 1]) + jnp.exp(d2[:, 0] - d2[:, 2])))) / math.sqrt(x.shape[0])
+    lo, hi = C.one_mode_kl_gap_bounds(mix, 0.0)
+    assert float(lo) < float(gap_mc) < float(hi)
+    gap_q = math.log(3) - float(gantoy.kl_smoothed(gaussian_mixture(modes[:1], 0.5), mix, 0.0, order=48))
+    assert abs(gap_q - float(gap_mc)) < 5 * se
+
+
+def test_one_mode_gap_errors():
+    ring = gantoy.ring8()
+    with pytest.raises(ValueError, match="weights"):
+        C.one_mode_kl_gap_bounds(gaussian_mixture(ring.modes, 0.02, jnp.arange(1.0, 9.0)), 0.0)
+    with pytest.raises(ValueError, match="stds"):
+        C.one_mode_kl_gap_bounds(gaussian_mixture(ring.modes, jnp.linspace(0.01, 0.02, 8)), 0.0)
+    with pytest.raises(ValueError, match="mode"):
+        C.one_mode_kl_gap_bounds(ring, 0.0, mode=8)
+    with pytest.raises(ValueError, match="GaussianMixture"):
+        C.one_mode_kl_gap_bounds(gantoy.gaussian([0.0, 0.0], std=1.0), 0.0)
+
+
+# --- collapse summaries ---------------------------------------------------------------------------
+
+
+def test_count_hops():
+    hops, distinct = C.count_hops(np.array([[0, 0, 0], [0, 1, 0], [2, 3, 4]]))
+    assert hops.tolist() == [0, 2, 2]
+    assert distinct.tolist() == [1, 2, 3]
+    with pytest.raises(ValueError, match="integers"):
+        C.count_hops(np.array([0.5, 1.0]))
+
+
+def test_summarize_collapse_constructed(key):
+    ring = gantoy.ring8()
+    every = jnp.repeat(ring.modes, 10, axis=0)  # all 8 modes, exactly on them
+    one = jnp.tile(ring.modes[3][None, :], (80, 1))  # a single mode
+    blob = ring.modes[5][None, :] + 0.3 * jax.random.normal(key, (80, 2))  # a wide blob at mode 5
+    s = C.summarize_collapse(jnp.stack([every, one, blob])[None], ring)
+    assert s.covered[0].tolist()[:2] == [8, 1]
+    assert s.modes_with_mass[0].tolist()[:2] == [8, 1]
+    np.testing.assert_allclose(s.high_quality[0, :2], [1.0, 1.0])
+    assert s.high_quality[0, 2] < 0.2  # 3 std = 0.06 against a blob of std 0.3
+    assert s.dominant[0, 1:].tolist() == [3, 5]
+    np.testing.assert_allclose(s.mass.sum(-1), 1.0)
+    assert s.hops.tolist() == [2] and s.distinct.tolist() == [3]
+    with pytest.raises(ValueError, match="seeds, snaps"):
+        C.summarize_collapse(every, ring)
+
+
+def test_summarize_collapse_matches_mode_coverage(key):
+    grid = gantoy.grid25()
+    x = jax.random.uniform(key, (2, 3, 500, 2), minval=-5.0, maxval=5.0)
+    s = C.summarize_collapse(x, grid)
+    ref = gantoy.mode_coverage(x[1, 2], grid)
+    assert int(s.covered[1, 2]) == int(ref.covered)
+    np.testing.assert_allclose(s.high_quality[1, 2], ref.high_quality)
+    assert int(s.modes_with_mass[1, 2]) == int(gantoy.modes_with_mass(ref.counts, 0.4 / 25))
