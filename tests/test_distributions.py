@@ -116,18 +116,19 @@ def test_swiss_roll_noise_matches_wgan_gp_code(x64, key):
 
 def test_reparameterised_gradients(x64, key):
     # d sample / d theta for the shifted line is (1, 0) for every point
-    g = jax.jacobian(lambda t: D.parallel_lines(t)[1].sample(key, 5))(0.3)
+    g = jax.jit(jax.jacobian(lambda t: D.parallel_lines(t)[1].sample(key, 5)))(0.3)
     np.testing.assert_array_equal(g[:, 0], 1.0)
     np.testing.assert_array_equal(g[:, 1], 0.0)
     # ring: d mean(sample) / d radius = mean of unit directions of the chosen modes
     f = lambda r: D.ring8(radius=r).sample(key, 50)
-    jac = jax.jacobian(f)(2.0)
+    jac = jax.jit(jax.jacobian(f))(2.0)
     x = f(2.0)
     np.testing.assert_allclose(jac, x / 2.0, atol=0.2)  # std 0.02 noise is radius-free
     # MLP push-forward: gradient through every layer, checked by finite differences
     pf = D.random_pushforward(jax.random.key(1), 2, 3, (4,), activation="tanh")
     loss = lambda pf: jnp.sum(pf.sample(key, 8) ** 2)
-    grads = jax.grad(loss)(pf)
+    loss = jax.jit(loss)
+    grads = jax.jit(jax.grad(loss))(pf)
     w = pf.layers[0][0]
     e = jnp.zeros_like(w).at[1, 2].set(1e-6)
     bump = lambda s: D.Pushforward(((w + s * e, pf.layers[0][1]), pf.layers[1]), "tanh")
@@ -180,7 +181,7 @@ def _quad_segment_logpdf(x, a, b, sigma):
     u = (b - a) / np.linalg.norm(b - a)
     t0 = np.clip(np.dot(x - a, u) / np.linalg.norm(b - a), 0, 1)
     v, _ = integrate.quad(f, 0, 1, points=[t0], epsabs=0, epsrel=1e-12, limit=400)
-    return np.log(v)
+    return np.log(v) if v > 0 else -np.inf
 
 
 @given(
@@ -364,10 +365,10 @@ def test_mass_within_for_crossing_lines_is_linear_in_eps(x64):
     b = D.curve(line, (jnp.array([0.0, -1.0]), jnp.array([0.0, 1.0])), n_pieces=4)
     eps = np.array([0.3, 0.1, 0.01, 1e-3])
     # points (2t - 1, 0) within eps of the vertical line x = 0: |2t - 1| < eps, a t-measure of eps
-    np.testing.assert_allclose(a.mass_within(b, eps, n=100_000), eps, atol=2e-5)
-    np.testing.assert_array_equal(a.mass_within(a, eps, n=1000), 1.0)  # a curve covers itself
+    np.testing.assert_allclose(a.mass_within(b, eps, n=20_000, n_pieces=8), eps, atol=1e-4)
+    np.testing.assert_array_equal(a.mass_within(a, eps, n=1000, n_pieces=8), 1.0)  # a curve covers itself
     far = D.curve(line, (jnp.array([5.0, 5.0]), jnp.array([6.0, 5.0])))
-    np.testing.assert_array_equal(a.mass_within(far, eps, n=1000), 0.0)
+    np.testing.assert_array_equal(a.mass_within(far, eps, n=1000, n_pieces=8), 0.0)
     with pytest.raises(ValueError, match="eps must be positive"):
         a.mass_within(b, [0.1, -1.0])
 
@@ -403,19 +404,21 @@ def test_pushforward_forward_pass_matches_numpy(x64, key):
 def test_pushforward_jacobian_rank_is_at_most_latent_dim(x64, key):
     pf = D.random_pushforward(key, 10, 200, (64,))
     z = jax.random.uniform(jax.random.fold_in(key, 1), (10,))
-    jac = np.asarray(jax.jacfwd(pf.generator)(z))
+    jac = np.asarray(jax.jit(jax.jacfwd(pf.generator))(z))
     assert jac.shape == (200, 10)
     assert np.linalg.matrix_rank(jac) == 10
     narrow = D.random_pushforward(key, 10, 200, (6,), activation="tanh")
-    assert np.linalg.matrix_rank(np.asarray(jax.jacfwd(narrow.generator)(z))) == 6
+    assert np.linalg.matrix_rank(np.asarray(jax.jit(jax.jacfwd(narrow.generator))(z))) == 6
     assert not narrow.has_density()
     # ReLU: the rank is the fewest active units in any layer (generic weights)
     relu = D.random_pushforward(key, 10, 200, (30, 12, 64))
+    zs = jax.random.uniform(jax.random.fold_in(key, 10), (4, 10))
+    hidden = jax.jit(jax.vmap(relu.hidden))(zs)
+    assert [h.shape for h in hidden] == [(4, 30), (4, 12), (4, 64)]
+    jacs = np.asarray(jax.jit(jax.vmap(jax.jacfwd(relu.generator)))(zs))
     for i in range(4):
-        zi = jax.random.uniform(jax.random.fold_in(key, 10 + i), (10,))
-        active = [int((h > 0).sum()) for h in relu.hidden(zi)]
-        assert [h.shape for h in relu.hidden(zi)] == [(30,), (12,), (64,)]
-        assert np.linalg.matrix_rank(np.asarray(jax.jacfwd(relu.generator)(zi))) == min(10, *active)
+        active = [int((h[i] > 0).sum()) for h in hidden]
+        assert np.linalg.matrix_rank(jacs[i]) == min(10, *active)
 
 
 # --- input errors ---------------------------------------------------------------------------------

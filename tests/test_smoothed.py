@@ -199,22 +199,23 @@ def test_unsmoothed_limits_of_example_1(x64):
 
 
 def test_quadrature_divergences_match_parallel_lines_closed_forms(x64):
-    for theta, sigma in ((0.3, 1.0), (1.0, 1.0), (1.0, 0.5), (2.0, 1.0)):
-        p0, p1 = D.parallel_lines(theta)
-        # the log ratio is linear in x: Gauss-Hermite makes KL exact
-        assert abs(float(S.kl_smoothed(p0, p1, sigma)) - float(S.kl_parallel_lines(theta, sigma))) < 1e-10
-        assert abs(float(S.kl_smoothed(p1, p0, sigma)) - float(S.kl_parallel_lines(theta, sigma))) < 1e-10
-        js_q = float(S.js_smoothed(p0, p1, sigma, order=32))
-        assert abs(js_q - float(S.js_parallel_lines(theta, sigma))) < 1e-7
-        # TV's integrand has a kink: slower, but within 1e-2 at order 32
-        assert abs(float(S.tv_smoothed(p0, p1, sigma, order=32)) - float(S.tv_parallel_lines(theta, sigma))) < 1e-2
+    thetas = jnp.array([0.3, 1.0, 1.0, 2.0])
+    sigmas = jnp.array([1.0, 1.0, 0.5, 1.0])
+    by_quad = lambda f, **kw: jax.jit(jax.vmap(lambda t, s: f(*D.parallel_lines(t), s, **kw)))(thetas, sigmas)
+    by_quad_rev = lambda f: jax.jit(jax.vmap(lambda t, s: f(*D.parallel_lines(t)[::-1], s)))(thetas, sigmas)
+    closed = lambda f: jax.vmap(f)(thetas, sigmas)
+    # the log ratio is linear in x: Gauss-Hermite makes KL exact (both directions)
+    np.testing.assert_allclose(by_quad(S.kl_smoothed), closed(S.kl_parallel_lines), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(by_quad_rev(S.kl_smoothed), closed(S.kl_parallel_lines), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(by_quad(S.js_smoothed, order=32), closed(S.js_parallel_lines), rtol=0, atol=1e-7)
+    # TV's integrand has a kink: slower, but within 1e-2 at order 32
+    np.testing.assert_allclose(by_quad(S.tv_smoothed, order=32), closed(S.tv_parallel_lines), rtol=0, atol=1e-2)
     # far apart: exactly log 2 with exactly zero gradient, also by quadrature
-    js_far = lambda t: S.js_smoothed(*D.parallel_lines(t), 0.05)
-    assert float(js_far(5.0)) == LOG2
-    assert float(jax.grad(js_far)(5.0)) == 0.0
+    v, g = jax.value_and_grad(lambda t: S.js_smoothed(*D.parallel_lines(t), 0.05))(5.0)
+    assert float(v) == LOG2 and float(g) == 0.0
     # gradients flow through the moving nodes
-    g = float(jax.grad(lambda t: S.js_smoothed(*D.parallel_lines(t), 1.0, order=32))(1.0))
-    np.testing.assert_allclose(g, float(jax.grad(S.js_parallel_lines)(1.0, 1.0)), rtol=1e-6)
+    v, g = jax.value_and_grad(lambda t: S.js_smoothed(*D.parallel_lines(t), 1.0))(1.0)
+    np.testing.assert_allclose(float(g), float(jax.grad(S.js_parallel_lines)(1.0, 1.0)), rtol=1e-6)
 
 
 def _gl_rule(lo, hi, panels):
