@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all bench clean venv
+.PHONY: demo test test-all bench bench-gan clean venv
 
 venv: $(STAMP)
 
@@ -30,6 +30,13 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/ot.py
+
+# GAN training throughput against eager PyTorch (torch is a benchmark-only
+# dependency, installed here on first use; gantoy never imports it).
+bench-gan: $(STAMP)
+	$(PY) -c "import sys, torch; sys.exit(torch.__version__.split('+')[0] != '2.13.0')" 2>/dev/null \
+		|| $(PY) -m pip install --quiet torch==2.13.0
+	$(PY) benchmarks/gan_throughput.py
 
 clean:
 	rm -rf build .pytest_cache
