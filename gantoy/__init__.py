@@ -118,6 +118,17 @@ from gantoy.collapse import (
     summarize_collapse,
 )
 
+# --- penalty (WGAN-GP Fig. 1 diagnostics) ------------------------------------------
+from gantoy import penalty
+from gantoy.penalty import (
+    GradProfile,
+    depth_slope,
+    grad_profile,
+    noisy_sampler,
+    scaled_norm,
+    snapshot_coverage,
+)
+
 # --- games ------------------------------------------------------------------------
 from gantoy import games
 from gantoy.games import (
@@ -244,6 +255,14 @@ __all__ = [
     "CollapseSummary",
     "summarize_collapse",
     "count_hops",
+    # penalty
+    "penalty",
+    "noisy_sampler",
+    "scaled_norm",
+    "depth_slope",
+    "GradProfile",
+    "grad_profile",
+    "snapshot_coverage",
     # games
     "games",
     "DIRAC_LOSSES",

@@ -1,0 +1,249 @@
+"""gantoy.penalty: WGAN-GP Fig. 1 diagnostics against numpy, closed forms, finite differences and the engine."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gantoy import penalty as P
+from gantoy import training as T
+from gantoy.losses import clip_weights
+from gantoy.metrics import mode_coverage
+from gantoy.nets import mlp_init
+
+
+def zeros2(key, n):
+    return jnp.zeros((n, 2))
+
+
+# ----------------------------------------------------------------------------- noisy_sampler
+def test_noisy_sampler_moments_and_determinism(key):
+    data = lambda k, n: jnp.full((n, 2), 3.0)
+    fake = P.noisy_sampler(data, 0.5)
+    x = np.asarray(fake(key, 20_000))
+    assert x.shape == (20_000, 2)
+    np.testing.assert_allclose(x.mean(0), 3.0, atol=0.02)  # 4 standard errors (0.5 / sqrt(2e4))
+    np.testing.assert_allclose(x.std(0), 0.5, rtol=0.03)
+    np.testing.assert_array_equal(x, np.asarray(fake(key, 20_000)))
+
+
+def test_noisy_sampler_zero_noise_is_the_data(key):
+    ring = lambda k, n: jax.random.normal(k, (n, 2))
+    k_data, _ = jax.random.split(key)
+    np.testing.assert_array_equal(P.noisy_sampler(ring, 0.0)(key, 7), ring(k_data, 7))
+
+
+def test_noisy_sampler_accepts_objects_with_sample(key):
+    class Data:
+        def sample(self, k, n):
+            return jnp.zeros((n, 3))
+
+    assert P.noisy_sampler(Data())(key, 5).shape == (5, 3)
+
+
+@pytest.mark.parametrize("bad", [-1.0, "1", None])
+def test_noisy_sampler_rejects_bad_sigma(bad):
+    with pytest.raises(ValueError, match="sigma"):
+        P.noisy_sampler(zeros2, bad)
+
+
+def test_noisy_sampler_rejects_non_sampler():
+    with pytest.raises(ValueError, match="sampler"):
+        P.noisy_sampler(3.0)
+
+
+# ----------------------------------------------------------------------------- scaled_norm
+@given(
+    # XLA flushes subnormal inputs to zero, so keep every entry normal after scaling by 10**-30
+    st.lists(st.floats(-1e3, 1e3).filter(lambda v: v == 0 or abs(v) > 1e-250), min_size=1, max_size=20),
+    st.integers(-30, 30),
+)
+def test_scaled_norm_matches_numpy_at_any_scale(values, exponent):
+    with jax.enable_x64(True):
+        x = np.asarray(values) * 10.0**exponent
+        ref = math.hypot(*x.tolist())  # scales internally: no underflow, unlike np.linalg.norm
+        np.testing.assert_allclose(float(P.scaled_norm(jnp.asarray(x))), ref, rtol=1e-12, atol=0)
+
+
+def test_scaled_norm_axis_and_zero_rows():
+    x = np.array([[3.0, 4.0], [0.0, 0.0], [1e-30, 0.0]], np.float32)
+    np.testing.assert_allclose(np.asarray(P.scaled_norm(x, axis=1)), [5.0, 0.0, 1e-30], rtol=1e-6)
+    np.testing.assert_allclose(float(P.scaled_norm(x)), 5.0, rtol=1e-6)
+
+
+def test_scaled_norm_float32_does_not_underflow():
+    x = np.random.default_rng(0).normal(size=100) * 1e-28
+    x32 = jnp.asarray(x, jnp.float32)
+    assert float(jnp.sqrt(jnp.sum(x32**2))) == 0.0  # the naive norm underflows
+    np.testing.assert_allclose(float(P.scaled_norm(x32)), np.linalg.norm(x), rtol=1e-5)
+
+
+# ----------------------------------------------------------------------------- depth_slope
+@settings(max_examples=15)
+@given(st.floats(-3, 3), st.floats(-10, 10), st.integers(2, 14))
+def test_depth_slope_exact_on_geometric_profiles(s, a, n_layers):
+    with jax.enable_x64(True):
+        k = np.arange(n_layers - 1, -1, -1)  # depth below the output, input side first
+        norms = 10.0 ** (a + s * k)
+        np.testing.assert_allclose(float(P.depth_slope(jnp.asarray(norms))), s, atol=1e-9)
+
+
+def test_depth_slope_is_least_squares_and_batches(key):
+    with jax.enable_x64(True):
+        v = np.exp(np.asarray(jax.random.normal(key, (3, 9), jnp.float64)))
+        depth = np.arange(8, -1, -1)
+        ref = [np.polyfit(depth, np.log10(row), 1)[0] for row in v]
+        np.testing.assert_allclose(np.asarray(P.depth_slope(jnp.asarray(v))), ref, rtol=1e-10)
+
+
+def test_depth_slope_sign_convention():
+    # vanishing toward the input (small at layer 0) is a negative slope
+    assert float(P.depth_slope(jnp.array([1e-3, 1e-2, 1e-1]))) < 0
+    assert float(P.depth_slope(jnp.array([1e3, 1e2, 1e1]))) > 0
+
+
+@pytest.mark.parametrize("bad", [jnp.array([1.0, 0.0, 1.0]), jnp.array([1.0, -1.0])])
+def test_depth_slope_rejects_nonpositive(bad):
+    with pytest.raises(ValueError, match="underflow"):
+        P.depth_slope(bad)
+
+
+def test_depth_slope_rejects_too_few_layers():
+    with pytest.raises(ValueError, match="L >= 2"):
+        P.depth_slope(jnp.array([1.0]))
+
+
+def test_depth_slope_under_jit():
+    f = jax.jit(P.depth_slope)
+    np.testing.assert_allclose(float(f(jnp.array([1.0, 10.0, 100.0]))), -1.0, rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- grad_profile
+def _wgan_loss(params, real, fake):
+    from gantoy.nets import mlp_apply
+
+    return jnp.mean(mlp_apply(params, fake)[..., 0]) - jnp.mean(mlp_apply(params, real)[..., 0])
+
+
+def _batches(key, n=16, dtype=jnp.float32):
+    k1, k2 = jax.random.split(key)
+    return jax.random.normal(k1, (n, 2), dtype), 1.5 + jax.random.normal(k2, (n, 2), dtype)
+
+
+def test_grad_profile_matches_engine_and_autodiff(key, x64):
+    cfg = T.wgan_config(zeros2, d_hidden=(8, 8, 8), clip=0.3)
+    d = clip_weights(mlp_init(key, (2, 8, 8, 8, 1)), 0.3)
+    real, fake = _batches(jax.random.fold_in(key, 1), dtype=jnp.float64)
+    prof = P.grad_profile(d, real, fake)
+    w_ref, a_ref = T.critic_grad_profile(cfg, d, real, fake)
+    np.testing.assert_allclose(np.asarray(prof.weight), np.asarray(w_ref), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(prof.preact), np.asarray(a_ref), rtol=1e-12)
+    grads = jax.grad(_wgan_loss)(d, real, fake)
+    np.testing.assert_allclose(np.asarray(prof.weight), [np.linalg.norm(np.asarray(g)) for g, _ in grads], rtol=1e-12)
+
+
+def test_grad_profile_weight_gradient_finite_differences(key, x64):
+    d = mlp_init(key, (2, 6, 6, 1))
+    real, fake = _batches(jax.random.fold_in(key, 1), n=8, dtype=jnp.float64)
+    grads = jax.grad(_wgan_loss)(d, real, fake)
+    rng = np.random.default_rng(0)
+    h = 1e-6
+    for layer in range(len(d)):
+        direction = rng.normal(size=d[layer][0].shape)
+        direction /= np.linalg.norm(direction)
+
+        def moved(t):
+            p = list(d)
+            p[layer] = (d[layer][0] + t * direction, d[layer][1])
+            return float(_wgan_loss(p, real, fake))
+
+        fd = (moved(h) - moved(-h)) / (2 * h)
+        np.testing.assert_allclose(fd, float(jnp.sum(grads[layer][0] * direction)), rtol=1e-6, atol=1e-10)
+
+
+def test_grad_profile_closed_forms_at_the_ends(key, x64):
+    d = mlp_init(key, (2, 5, 5, 1))
+    real, fake = _batches(jax.random.fold_in(key, 1), n=10, dtype=jnp.float64)
+    prof = P.grad_profile(d, real, fake)
+    # output pre-activation gradient: +1/n on fakes, -1/n on reals -> norm sqrt(2n)/n
+    np.testing.assert_allclose(float(prof.preact[-1]), np.sqrt(20) / 10, rtol=1e-12)
+    np.testing.assert_allclose(float(prof.preact_max[-1]), 0.1, rtol=1e-12)
+    # forward signal into layer 0 is the centred input
+    x = np.concatenate([np.asarray(real), np.asarray(fake)])
+    np.testing.assert_allclose(float(prof.forward[0]), np.linalg.norm(x - x.mean(0)), rtol=1e-12)
+    # last weight gradient = mean h(fake) - mean h(real) of the last hidden layer
+    (w1, b1), (w2, b2) = [(np.asarray(w), np.asarray(b)) for w, b in d[:2]]
+    h = np.maximum(np.maximum(x @ w1 + b1, 0.0) @ w2 + b2, 0.0)
+    np.testing.assert_allclose(float(prof.weight[-1]), np.linalg.norm(h[10:].mean(0) - h[:10].mean(0)), rtol=1e-10)
+
+
+def test_grad_profile_float32_deep_clipped_critic_is_not_zero(key):
+    """c = 0.001, 10 layers: the engine's plain norms underflow to 0 in float32, the scaled ones do not."""
+    sizes = (2,) + (16,) * 10 + (1,)
+    d32 = clip_weights(mlp_init(key, sizes), 1e-3)
+    real, fake = _batches(jax.random.fold_in(key, 1), n=16)
+    prof32 = P.grad_profile(d32, real, fake)
+    cfg = T.wgan_config(zeros2, d_hidden=(16,) * 10, clip=1e-3)
+    _, plain = T.critic_grad_profile(cfg, d32, real, fake)
+    assert float(jnp.min(plain)) == 0.0  # the naive norm underflows
+    assert bool(jnp.all(prof32.preact > 0))
+    with jax.enable_x64(True):
+        d64 = jax.tree_util.tree_map(lambda p: jnp.asarray(p, jnp.float64), d32)
+        prof64 = P.grad_profile(d64, jnp.asarray(real, jnp.float64), jnp.asarray(fake, jnp.float64))
+        np.testing.assert_allclose(np.asarray(prof32.preact), np.asarray(prof64.preact), rtol=1e-4)
+        assert float(P.depth_slope(prof64.preact[:-1])) < -1.0  # vanishing
+
+
+def test_grad_profile_flat_weight_gradient_for_random_sign_layers(key, x64):
+    """Layers of weights +-c scale forward and backward signals alike: weight gradients stay flat
+    while the activation gradients vanish (the explanation in notebook 09)."""
+    sizes = (2,) + (64,) * 8 + (1,)
+    d = clip_weights(mlp_init(key, sizes), 0.02)
+    real, fake = _batches(jax.random.fold_in(key, 1), n=64, dtype=jnp.float64)
+    prof = P.grad_profile(d, real, fake)
+    s_act = float(P.depth_slope(prof.preact[1:-1]))
+    s_fwd = float(P.depth_slope(prof.forward[1:-1]))
+    s_w = float(P.depth_slope(prof.weight[1:-1]))
+    assert s_act < -0.5
+    assert abs(s_fwd + s_act) < 0.2  # forward grows toward the input at the rate the backward signal shrinks
+    assert abs(s_w) < 0.2
+
+
+def test_grad_profile_rejects_bad_shapes(key):
+    d = mlp_init(key, (2, 4, 1))
+    with pytest.raises(ValueError, match="real and fake"):
+        P.grad_profile(d, jnp.ones((3, 2)), jnp.ones((3, 3)))
+    with pytest.raises(ValueError, match="one score"):
+        P.grad_profile(mlp_init(key, (2, 4, 2)), jnp.ones((3, 2)), jnp.ones((3, 2)))
+
+
+# ----------------------------------------------------------------------------- snapshot_coverage
+class _Mix:
+    modes = jnp.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0]])
+    std = jnp.array([0.05, 0.05, 0.1])
+
+
+def test_snapshot_coverage_equals_looped_mode_coverage(key):
+    s = jax.random.uniform(key, (2, 2, 50, 2), minval=-0.5, maxval=2.5)
+    cov = P.snapshot_coverage(s, _Mix())
+    assert cov.covered.shape == (2, 2) and cov.counts.shape == (2, 2, 3)
+    for i in range(2):
+        for j in range(2):
+            ref = mode_coverage(s[i, j], _Mix.modes, _Mix.std)
+            assert int(cov.covered[i, j]) == int(ref.covered)
+            assert float(cov.high_quality[i, j]) == pytest.approx(float(ref.high_quality))
+            np.testing.assert_array_equal(cov.counts[i, j], np.asarray(ref.counts))
+            np.testing.assert_array_equal(cov.hq_counts[i, j], np.asarray(ref.hq_counts))
+
+
+def test_snapshot_coverage_single_set_and_errors():
+    one = P.snapshot_coverage(jnp.zeros((4, 2)), _Mix())
+    assert int(one.covered) == 1 and float(one.high_quality) == 1.0
+    with pytest.raises(ValueError, match="n, d"):
+        P.snapshot_coverage(jnp.zeros(3), _Mix())
+    with pytest.raises(ValueError, match="modes"):
+        P.snapshot_coverage(jnp.zeros((4, 2)), object())
