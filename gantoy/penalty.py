@@ -15,6 +15,8 @@ penalty does not. These helpers measure that on a trained critic (a list of
 * :func:`depth_slope`: the exponential rate of a per-layer profile in decades
   per layer of backpropagation (positive: the gradient explodes on its way to
   the input; negative: it vanishes).
+* :func:`clipped_init_fraction`: how many weights sit at :math:`\\pm c` right
+  after clipping the initialisation (before any training).
 * :func:`snapshot_coverage`: VEEGAN mode coverage of every snapshot of every seed.
 
 Why a scaled norm: a gradient entry of size :math:`10^{-25}` is a normal
@@ -42,6 +44,7 @@ __all__ = [
     "depth_slope",
     "GradProfile",
     "grad_profile",
+    "clipped_init_fraction",
     "snapshot_coverage",
 ]
 
@@ -241,6 +244,43 @@ def _grad_profile(d_params, real, fake, activation):
     inputs = [x] + [act(mlp_apply(d_params[:l], x, activation=activation)) for l in range(1, len(d_params))]
     forward = jnp.stack([scaled_norm(h - jnp.mean(h, axis=0, keepdims=True)) for h in inputs])
     return GradProfile(weight, preact, preact_max, forward)
+
+
+def clipped_init_fraction(sizes, c: float, *, tol: float = 0.01) -> float:
+    """Share of weights at the clipping bound right after clipping PyTorch's initialisation.
+
+    With ``init="torch"`` (:func:`gantoy.mlp_init`) a weight of a layer with
+    fan-in :math:`d` is uniform on :math:`[-B, B]`, :math:`B = 1/\\sqrt{d}`.
+    Clipping to :math:`[-c, c]` leaves :math:`|w| \\ge (1 - \\text{tol})\\,c`
+    with probability :math:`\\max(0, 1 - (1 - \\text{tol})\\, c / B)`; the result
+    is that probability averaged over all weight entries (biases excluded, as in
+    :func:`gantoy.clip_fraction`). When :math:`B > c` many weights start at
+    :math:`\\pm c` before any training.
+
+    Args:
+      sizes: the MLP widths ``(d_in, h_1, ..., d_out)``.
+      c: the clipping bound (``> 0``).
+      tol: relative distance to the bound that counts as "at" it (1%).
+
+    References:
+      Arjovsky et al. 2017, Algorithm 1; Gulrajani et al. 2017, Fig. 1b.
+
+    >>> round(clipped_init_fraction((2, 64, 64, 1), 0.01), 4)  # B = 1/8 in the hidden layers
+    0.9227
+    """
+    sizes = tuple(int(v) for v in sizes)
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"sizes must be at least (d_in, d_out) with positive widths; got {sizes}")
+    if not (isinstance(c, (int, float)) and c > 0):
+        raise ValueError(f"clip c must be > 0; got {c!r}")
+    if not 0 <= tol < 1:
+        raise ValueError(f"tol must be in [0, 1); got {tol!r}")
+    hits = total = 0.0
+    for d_in, d_out in zip(sizes[:-1], sizes[1:]):
+        bound = d_in**-0.5
+        hits += d_in * d_out * max(0.0, 1.0 - (1.0 - tol) * c / bound)
+        total += d_in * d_out
+    return hits / total
 
 
 def snapshot_coverage(snapshots: ArrayLike, mixture, *, threshold: float = 3.0) -> ModeCoverage:

@@ -247,3 +247,26 @@ def test_snapshot_coverage_single_set_and_errors():
         P.snapshot_coverage(jnp.zeros(3), _Mix())
     with pytest.raises(ValueError, match="modes"):
         P.snapshot_coverage(jnp.zeros((4, 2)), object())
+
+
+# ----------------------------------------------------------------------------- clipped_init_fraction
+@pytest.mark.parametrize("c", [0.001, 0.01, 0.1, 1.0])
+def test_clipped_init_fraction_matches_a_clipped_initialisation(key, c):
+    sizes = (2, 256, 256, 1)
+    d = clip_weights(mlp_init(key, sizes), c)
+    measured = float(T.clip_fraction(d, c))
+    # 66k weights: binomial standard error <= 0.002
+    assert measured == pytest.approx(P.clipped_init_fraction(sizes, c), abs=0.01)
+
+
+def test_clipped_init_fraction_closed_form_values():
+    # one layer with fan-in 100: B = 0.1
+    assert P.clipped_init_fraction((100, 1), 0.05) == pytest.approx(1 - 0.99 * 0.5)
+    assert P.clipped_init_fraction((100, 1), 0.2) == 0.0
+    assert P.clipped_init_fraction((100, 1), 0.05, tol=0.0) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("kw", [dict(sizes=(3,), c=0.1), dict(sizes=(2, 1), c=0.0), dict(sizes=(2, 1), c=0.1, tol=1.0)])
+def test_clipped_init_fraction_rejects_bad_input(kw):
+    with pytest.raises(ValueError):
+        P.clipped_init_fraction(kw.pop("sizes"), kw.pop("c"), **kw)
