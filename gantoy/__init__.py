@@ -130,6 +130,19 @@ from gantoy.penalty import (
     snapshot_coverage,
 )
 
+# --- optimal discriminator and vanishing gradients (notebooks 02, 05) ---------------
+from gantoy import optimal, vanishing
+from gantoy.optimal import gan_value, optimal_discriminator, optimal_logit, optimal_value
+from gantoy.vanishing import (
+    FreezeResult,
+    critic_steps_sweep,
+    decades_fallen,
+    first_step_reaching,
+    freeze_generator_every,
+    generator_grad_norms,
+    run_k,
+)
+
 # --- games ------------------------------------------------------------------------
 from gantoy import games
 from gantoy.games import (
@@ -265,6 +278,20 @@ __all__ = [
     "grad_profile",
     "clipped_init_fraction",
     "snapshot_coverage",
+    # optimal, vanishing
+    "optimal",
+    "optimal_logit",
+    "optimal_discriminator",
+    "gan_value",
+    "optimal_value",
+    "vanishing",
+    "run_k",
+    "freeze_generator_every",
+    "FreezeResult",
+    "critic_steps_sweep",
+    "generator_grad_norms",
+    "decades_fallen",
+    "first_step_reaching",
     # games
     "games",
     "DIRAC_LOSSES",

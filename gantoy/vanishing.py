@@ -1,0 +1,405 @@
+r"""Vanishing generator gradients: freeze G and train D, or sweep the critic steps k.
+
+Arjovsky & Bottou (2017) freeze the generator, train the discriminator from
+scratch and watch the gradient of the original ("minimax", saturating)
+generator loss :math:`E_z \log(1 - D(G(z)))` fall as D becomes perfect; the
+course text's summary is "the better the discriminator, the worse the
+generator's vanishing gradient". The reason is one line: with logit
+:math:`\ell`,
+
+.. math::
+   \frac{\partial}{\partial \ell} \log(1 - \sigma(\ell)) = -\sigma(\ell) \to 0
+   \quad \text{as } \ell(G(z)) \to -\infty,
+
+while the non-saturating loss :math:`-\log \sigma(\ell)` has derivative
+:math:`-(1 - \sigma(\ell)) \to -1` there.
+
+This module runs those experiments on top of the engine's own step
+(:func:`gantoy.training.make_step`), with the number of critic steps ``k``
+a *runtime* argument: one compiled program serves every ``k`` of a sweep and
+the frozen-generator runs (compiling costs seconds per program on a CPU).
+
+* :func:`run_k` -- ``n_steps`` rounds of ``k`` critic updates, each round
+  ending with the engine's generator step; with ``freeze=True`` the generator
+  update is discarded (G stays fixed) but the round's metrics, e.g. both
+  generator-gradient norms, are still recorded: a frozen-G run recorded every
+  ``k`` critic steps.
+* :func:`freeze_generator_every` -- the Arjovsky-Bottou experiment, with a
+  record at critic step 0 (the untrained D) and every ``every`` steps after.
+* :func:`critic_steps_sweep` -- the same initial state trained with each ``k``.
+* :func:`decades_fallen`, :func:`first_step_reaching` -- summaries.
+
+References:
+  Arjovsky, Bottou (2017), "Towards Principled Methods for Training GANs",
+  Thm. 2.4, Fig. 1 and 2.
+  Goodfellow et al. (2014), "Generative Adversarial Nets", Algorithm 1 (k
+  discriminator steps per generator step) and Sec. 3 (the saturation).
+
+Example:
+    >>> import jax, numpy as np
+    >>> from gantoy.training import gan_config, init
+    >>> data = lambda k, n: jax.random.normal(k, (n, 2)) * 0.02 + 2.0
+    >>> cfg = gan_config(data, "minimax", z_dim=2, g_hidden=(8,), d_hidden=(8,), batch_size=16)
+    >>> g = init(jax.random.key(0), cfg).g_params
+    >>> res = freeze_generator_every(jax.random.key(1), cfg, g, 40, every=20)
+    >>> res.steps.tolist(), res.metrics["g_grad_norm_minimax"].shape
+    ([0, 20, 40], (3,))
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gantoy import losses as L
+from gantoy.training import GANConfig, GANState, TrainResult, critic_fn, generate, init, make_step
+
+__all__ = [
+    "FREEZE_METRICS",
+    "FreezeResult",
+    "generator_grad_norms",
+    "run_k",
+    "freeze_generator_every",
+    "critic_steps_sweep",
+    "decades_fallen",
+    "first_step_reaching",
+]
+
+#: What :func:`freeze_generator_every` records (names of :data:`gantoy.training.STEP_METRICS`).
+FREEZE_METRICS = ("d_acc", "g_grad_norm_minimax", "g_grad_norm_nonsaturating")
+
+
+class FreezeResult(NamedTuple):
+    """What :func:`freeze_generator_every` returns.
+
+    Attributes:
+      steps: ``[r]`` critic-update counts of the records (0, every, 2 every, ...).
+      metrics: ``{name: [seeds, r]}`` numpy arrays (:data:`FREEZE_METRICS`).
+      state: the final :class:`gantoy.training.GANState` (the frozen G, the trained D).
+    """
+
+    steps: np.ndarray
+    metrics: dict
+    state: GANState
+
+
+def _check_int(v, name: str, low: int = 1) -> int:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < low:
+        raise ValueError(f"{name} must be an int >= {low}; got {v!r}")
+    return int(v)
+
+
+def _check_config(config: GANConfig) -> None:
+    if config.loss not in ("minimax", "nonsaturating"):
+        raise ValueError(f"config.loss must be 'minimax' or 'nonsaturating' here; got {config.loss!r}")
+    if config.warmup_critic:
+        raise ValueError(f"config.warmup_critic must be 0 here (k is set by the caller); got {config.warmup_critic}")
+
+
+def _as_key_batch(key):
+    key = jnp.asarray(key) if not isinstance(key, jax.Array) else key
+    if not jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        raise ValueError(f"key must be a jax.random.key (or a [seeds] batch of them); got dtype {key.dtype}")
+    if key.ndim > 1:
+        raise ValueError(f"key must be one key or a [seeds] batch of keys; got shape {key.shape}")
+    return key, key.ndim == 1
+
+
+def generator_grad_norms(config: GANConfig, g_params, d_params, z: jax.Array) -> dict:
+    r"""Norms of the minimax and non-saturating generator-loss gradients, one seed.
+
+    .. math::
+       \big\|\nabla_\theta E_z \log(1 - \sigma(\ell(G_\theta(z))))\big\|, \qquad
+       \big\|\nabla_\theta\, {-E_z} \log \sigma(\ell(G_\theta(z)))\big\|
+
+    (global norms over all of G's parameters), on the latent batch ``z [n, z_dim]``.
+
+    Returns:
+      ``{"g_grad_norm_minimax": [], "g_grad_norm_nonsaturating": []}``.
+
+    >>> from gantoy.training import gan_config, init
+    >>> cfg = gan_config(lambda k, n: jnp.ones((n, 1)), z_dim=2, g_hidden=(4,), d_hidden=(4,))
+    >>> s = init(jax.random.key(0), cfg)
+    >>> sorted(generator_grad_norms(cfg, s.g_params, s.d_params, jnp.ones((3, 2))))
+    ['g_grad_norm_minimax', 'g_grad_norm_nonsaturating']
+    """
+    crit = critic_fn(config, d_params)
+    losses = {"minimax": L.minimax_generator_loss, "nonsaturating": L.nonsaturating_generator_loss}
+    out = {}
+    for name, loss in losses.items():
+        grads = jax.grad(lambda g, loss=loss: loss(crit(generate(config, g, z))))(g_params)
+        out[f"g_grad_norm_{name}"] = jnp.sqrt(sum(jnp.sum(jnp.square(x)) for x in jax.tree_util.tree_leaves(grads)))
+    return out
+
+
+@functools.lru_cache(maxsize=32)
+def _runner(config, metrics, length, batched):
+    cfg1 = config.replace(n_critic=1)
+    full = make_step(cfg1, metrics)
+    d_only = make_step(cfg1, ())
+
+    def run(state, k_train, k, freeze):
+        def body(s, _):
+            kt = jax.random.fold_in(k_train, s.step)
+
+            def critic_step(j, s2):
+                # The engine's step with its generator half discarded: XLA drops
+                # the unused generator gradient, leaving one critic update.
+                new, _ = d_only(s2, jax.random.fold_in(kt, j + 1))
+                return s2._replace(d_params=new.d_params, d_opt_state=new.d_opt_state)
+
+            s = jax.lax.fori_loop(0, k - 1, critic_step, s)
+            new, m = full(s, kt)  # the k-th critic update, then the generator step
+            keep = lambda old, upd: jnp.where(freeze, old, upd)
+            g, g_os = jax.tree_util.tree_map(keep, (s.g_params, s.g_opt_state), (new.g_params, new.g_opt_state))
+            return new._replace(g_params=g, g_opt_state=g_os), m
+
+        return jax.lax.scan(body, state, None, length=length)
+
+    return jax.jit(jax.vmap(run, in_axes=(0, 0, None, None)) if batched else run)
+
+
+# Initialisation and the step-0 record run eagerly, as the engine's own
+# initialisation does: each small op is compiled once per shape and reused for
+# every config, while a jitted version would compile once per config.
+def _init_state(config, keys, batched):
+    make = lambda kk: init(kk, config)
+    return jax.vmap(make)(keys) if batched else make(keys)
+
+
+def _start(config, kk, g):
+    """A fresh state with generator ``g`` and the record of the untrained critic (one seed)."""
+    s = init(jax.random.fold_in(kk, 0), config)._replace(g_params=g)
+    k_real, k_fake, k_z = jax.random.split(jax.random.fold_in(kk, 2), 3)
+    n = config.batch_size
+    dtype = s.d_params[0][0].dtype
+    real = (config.data.sample if hasattr(config.data, "sample") else config.data)(k_real, n)
+    fake = generate(config, g, jax.random.normal(k_fake, (n, config.z_dim), dtype))
+    crit = critic_fn(config, s.d_params)
+    m0 = {"d_acc": 0.5 * (jnp.mean(crit(real) > 0) + jnp.mean(crit(fake) < 0))}
+    m0.update(generator_grad_norms(config, g, s.d_params, jax.random.normal(k_z, (n, config.z_dim), dtype)))
+    return s, m0
+
+
+def run_k(
+    key: jax.Array,
+    config: GANConfig,
+    n_steps: int,
+    *,
+    k: int,
+    freeze: bool = False,
+    state: GANState | None = None,
+    metrics: Sequence[str] = ("g_loss",),
+    chunk: int = 40,
+) -> TrainResult:
+    r"""``n_steps`` rounds of ``k`` critic updates and one generator step, ``k`` a runtime value.
+
+    Each round is ``k - 1`` critic-only updates followed by the engine's own step
+    (:func:`gantoy.training.make_step` with ``n_critic=1``: the ``k``-th critic
+    update, then the generator update), so the numbers equal
+    :func:`gantoy.training.train` with ``n_critic=k`` in distribution and, for
+    ``k = 1``, exactly (same keys). With ``freeze=True`` the generator update
+    is discarded: G stays as in ``state`` and the round's metrics (computed on
+    the updated critic) are those of a frozen-G run every ``k`` critic steps.
+
+    One program is compiled per ``(config, metrics, chunk, seeds)`` and
+    reused for every ``k``, both values of ``freeze`` and every call; ``n_steps`` must be a multiple
+    of ``chunk`` (or smaller than it, then ``chunk = n_steps``).
+
+    Args:
+      key: one key or a ``[seeds]`` batch (vmapped). The initial state (if not
+        given) is ``init(fold_in(key, 0))``; round ``t`` uses
+        ``fold_in(fold_in(key, 1), t)`` as :func:`gantoy.training.train` does.
+      config: a minimax or non-saturating :class:`GANConfig` without warm-up;
+        its ``n_critic`` is ignored.
+      n_steps: rounds (generator steps).
+      k: critic updates per round, ``>= 1``.
+      freeze: keep the generator fixed.
+      state: start from this (batched) state, e.g. with a chosen generator.
+      metrics: names from :data:`gantoy.training.STEP_METRICS`; per-critic-step
+        ones (``d_grad_norm``, ``cos``) cover the last critic update of a round.
+      chunk: rounds per compiled scan.
+
+    Returns:
+      A :class:`gantoy.training.TrainResult` (no snapshots), metrics
+      ``[seeds, n_steps, ...]``.
+
+    References:
+      Goodfellow et al. (2014), Algorithm 1.
+
+    >>> from gantoy.training import gan_config, train
+    >>> data = lambda k, n: jax.random.normal(k, (n, 2)) + 3.0
+    >>> cfg = gan_config(data, z_dim=2, g_hidden=(8,), d_hidden=(8,), batch_size=16)
+    >>> a = run_k(jax.random.key(0), cfg, 4, k=1, metrics=("g_loss",)).metrics["g_loss"]
+    >>> b = train(jax.random.key(0), cfg, 4, metrics=("g_loss",)).metrics["g_loss"]
+    >>> bool(np.array_equal(a, b))
+    True
+    """
+    _check_config(config)
+    keys, batched = _as_key_batch(key)
+    n_steps = _check_int(n_steps, "n_steps")
+    k = _check_int(k, "k")
+    chunk = min(_check_int(chunk, "chunk"), n_steps)
+    if n_steps % chunk:
+        raise ValueError(f"n_steps ({n_steps}) must be a multiple of chunk ({chunk})")
+    metrics = tuple(dict.fromkeys(metrics))
+    fold = jax.vmap(jax.random.fold_in, in_axes=(0, None)) if batched else jax.random.fold_in
+    if state is None:
+        state = _init_state(config, fold(keys, 0), batched)
+    run = _runner(config, metrics, chunk, batched)
+    k_train = fold(keys, 1)
+    pieces = []
+    for _ in range(n_steps // chunk):
+        state, m = run(state, k_train, jnp.asarray(k, jnp.int32), jnp.asarray(bool(freeze)))
+        pieces.append(m)
+    axis = 1 if batched else 0
+    out = {name: np.concatenate([np.asarray(p[name]) for p in pieces], axis=axis) for name in metrics}
+    return TrainResult(state, out, None, ())
+
+
+def freeze_generator_every(
+    key: jax.Array,
+    config: GANConfig,
+    g_params,
+    n_steps: int = 4000,
+    *,
+    every: int = 10,
+    chunk: int = 40,
+) -> FreezeResult:
+    r"""Freeze G, train D from scratch for ``n_steps`` updates, record every ``every`` updates.
+
+    The experiment of Arjovsky & Bottou (2017), Fig. 1 and 2, built on
+    :func:`run_k` with ``freeze=True`` (so it costs about ``1 + 2/every`` critic
+    updates per update instead of the ~3 of recording at every step). Records
+    :data:`FREEZE_METRICS`: D's accuracy on that update's batch, and the
+    norms of the minimax and non-saturating generator gradients against the
+    updated D (one latent batch of ``config.batch_size``). The record at step 0
+    is the untrained D (accuracy on one real and one fake batch, gradients on
+    one latent batch).
+
+    Args:
+      key: one key or a ``[seeds]`` batch; D starts from
+        ``init(fold_in(key, 0))``'s critic.
+      config: a minimax or non-saturating config (its ``d_opt`` trains D).
+      g_params: the frozen generator, one (shared) or batched per seed.
+      n_steps: critic updates; a multiple of ``every * chunk``.
+      every: critic updates between records.
+      chunk: records per compiled scan.
+
+    Returns:
+      A :class:`FreezeResult`: ``steps [n_steps / every + 1]`` (0, every, ...),
+      ``metrics {name: [seeds, len(steps)]}`` and the final state.
+
+    References:
+      Arjovsky, Bottou (2017), "Towards Principled Methods for Training GANs", Fig. 1 and 2.
+    """
+    _check_config(config)
+    keys, batched = _as_key_batch(key)
+    every = _check_int(every, "every")
+    n_steps = _check_int(n_steps, "n_steps")
+    chunk = _check_int(chunk, "chunk")
+    if n_steps % every:
+        raise ValueError(f"n_steps ({n_steps}) must be a multiple of every ({every})")
+    rounds = n_steps // every
+    chunk = min(chunk, rounds)
+    if rounds % chunk:
+        raise ValueError(f"n_steps / every ({rounds}) must be a multiple of chunk ({chunk})")
+    g_batched = jax.tree_util.tree_leaves(g_params)[0].ndim == 3
+    if g_batched and not batched:
+        raise ValueError("batched g_params need a [seeds] batch of keys")
+
+    start = functools.partial(_start, config)
+    if batched:
+        start = jax.vmap(start, in_axes=(0, 0 if g_batched else None))
+    state, m0 = start(keys, g_params)
+    res = run_k(keys, config, rounds, k=every, freeze=True, state=state, metrics=FREEZE_METRICS, chunk=chunk)
+    axis = 1 if batched else 0
+    out = {
+        name: np.concatenate([np.expand_dims(np.asarray(m0[name], res.metrics[name].dtype), axis), res.metrics[name]], axis=axis)
+        for name in FREEZE_METRICS
+    }
+    return FreezeResult(np.arange(rounds + 1) * every, out, res.state)
+
+
+def critic_steps_sweep(
+    key: jax.Array,
+    config: GANConfig,
+    ks: Sequence[int],
+    n_steps: int,
+    *,
+    metrics: Sequence[str] = FREEZE_METRICS,
+    chunk: int = 40,
+) -> dict:
+    r"""Train from the same initial state with ``k`` critic steps per generator step, for each ``k``.
+
+    One compiled program for all ``k`` (:func:`run_k`), shared with
+    :func:`freeze_generator_every` under the default metrics. Cost grows like
+    :math:`n\_steps \cdot \sum k`.
+
+    Returns:
+      ``{name: [len(ks), seeds, n_steps]}`` numpy arrays.
+
+    References:
+      Goodfellow et al. (2014), Algorithm 1 (they used k = 1).
+
+    >>> from gantoy.training import gan_config
+    >>> data = lambda k, n: jax.random.normal(k, (n, 2)) + 3.0
+    >>> cfg = gan_config(data, "minimax", z_dim=2, g_hidden=(8,), d_hidden=(8,), batch_size=16)
+    >>> out = critic_steps_sweep(jax.random.key(0), cfg, (1, 3), 4)
+    >>> out["g_grad_norm_minimax"].shape
+    (2, 4)
+    """
+    ks = [_check_int(k, "each k") for k in ks]
+    if not ks:
+        raise ValueError("ks must not be empty")
+    runs = [run_k(key, config, n_steps, k=k, metrics=metrics, chunk=chunk).metrics for k in ks]
+    return {name: np.stack([r[name] for r in runs]) for name in runs[0]}
+
+
+def decades_fallen(norms, *, tail: int = 1) -> np.ndarray:
+    r"""Orders of magnitude a positive series falls: :math:`\log_{10}(x_0 / \mathrm{median}(x_{-tail:}))`.
+
+    Args:
+      norms: ``[..., t]`` positive values over time (last axis).
+      tail: how many final values to take the median of (robust to batch noise).
+
+    Returns:
+      ``[...]`` decades; ``inf`` when the tail median is 0.
+
+    >>> float(decades_fallen(np.array([1.0, 1e-2, 2e-4, 1e-4, 5e-5]), tail=3))
+    4.0
+    """
+    x = np.asarray(norms, dtype=float)
+    tail = _check_int(tail, "tail")
+    if x.ndim < 1 or x.shape[-1] < tail:
+        raise ValueError(f"norms must have at least tail={tail} values on the last axis; got shape {x.shape}")
+    if np.any(x < 0) or np.any(np.isnan(x)):
+        raise ValueError("norms must be non-negative and not NaN")
+    end = np.median(x[..., -tail:], axis=-1)
+    with np.errstate(divide="ignore"):
+        return np.log10(x[..., 0]) - np.log10(end)
+
+
+def first_step_reaching(values, level: float, steps=None) -> np.ndarray:
+    """The first step at which ``values >= level`` along the last axis; ``-1`` where never.
+
+    Args:
+      values: ``[..., t]``.
+      level: the threshold.
+      steps: ``[t]`` step labels (default ``0 .. t-1``).
+
+    >>> first_step_reaching(np.array([[0.5, 0.99, 1.0], [0.1, 0.2, 0.3]]), 0.99, [0, 10, 20]).tolist()
+    [10, -1]
+    """
+    v = np.asarray(values, dtype=float)
+    t = v.shape[-1]
+    steps = np.arange(t) if steps is None else np.asarray(steps)
+    if steps.shape != (t,):
+        raise ValueError(f"steps must have shape [{t}]; got {steps.shape}")
+    hit = v >= level
+    first = np.argmax(hit, axis=-1)
+    return np.where(hit.any(axis=-1), steps[first], -1)

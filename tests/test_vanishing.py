@@ -1,0 +1,128 @@
+"""gantoy.vanishing: k critic steps per G step at runtime, frozen-G runs, summaries."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from gantoy import vanishing as V
+from gantoy.training import adam, gan_config, init, train
+
+
+def _real(k, n):
+    return jax.random.normal(k, (n, 1)) * 0.3 + 8.0
+
+
+# One small config, one metrics tuple and one chunk length shared by the tests,
+# so that a single run_k program is compiled for the whole file.
+CFG = gan_config(_real, "minimax", z_dim=2, g_hidden=(8,), d_hidden=(16,), batch_size=32, d_opt=adam(1e-2))
+KEYS = jax.random.split(jax.random.key(0), 2)
+M = V.FREEZE_METRICS
+
+
+def _count(opt_state):
+    """Adam's step count from an optax adam state (``(ScaleByAdamState, ...)``)."""
+    return np.asarray(opt_state[0].count)
+
+
+def test_k1_equals_engine_train_exactly_batched():
+    a = V.run_k(KEYS, CFG, 8, k=1, metrics=M, chunk=4)
+    b = train(KEYS, CFG, 8, metrics=M)
+    for name in M:
+        np.testing.assert_array_equal(a.metrics[name], b.metrics[name])
+    np.testing.assert_array_equal(a.state.g_params[0][0], b.state.g_params[0][0])
+
+
+def test_k_critic_updates_per_round_and_one_compile_for_all_k():
+    for k in (1, 3, 7):
+        res = V.run_k(KEYS, CFG, 4, k=k, metrics=M, chunk=4)
+        assert _count(res.state.d_opt_state).tolist() == [4 * k, 4 * k]
+        assert _count(res.state.g_opt_state).tolist() == [4, 4]
+    frozen = V.run_k(KEYS, CFG, 4, k=2, freeze=True, metrics=M, chunk=4)
+    assert _count(frozen.state.d_opt_state).tolist() == [8, 8]
+    assert _count(frozen.state.g_opt_state).tolist() == [0, 0]
+    start = jax.vmap(lambda kk: init(kk, CFG))(jax.vmap(jax.random.fold_in, in_axes=(0, None))(KEYS, 0))
+    np.testing.assert_array_equal(frozen.state.g_params[0][0], start.g_params[0][0])
+    # k and freeze are runtime values: a single traced program served every call.
+    assert V._runner(CFG, M, 4, True)._cache_size() == 1
+
+
+def test_deterministic():
+    a = V.run_k(KEYS, CFG, 4, k=3, metrics=M, chunk=4)
+    b = V.run_k(KEYS, CFG, 4, k=3, metrics=M, chunk=4)
+    np.testing.assert_array_equal(a.metrics["g_grad_norm_minimax"], b.metrics["g_grad_norm_minimax"])
+
+
+def test_grad_norm_ratio_is_exp_logit_for_one_sample():
+    # For one sample, grad log(1 - sigma(l)) = -sigma(l) grad l and
+    # grad -log sigma(l) = -(1 - sigma(l)) grad l: the norms differ by exp(l).
+    s = init(jax.random.key(1), CFG)
+    z = jnp.array([[0.3, -1.2]])
+    out = V.generator_grad_norms(CFG, s.g_params, s.d_params, z)
+    from gantoy.training import critic_fn, generate
+
+    logit = float(critic_fn(CFG, s.d_params)(generate(CFG, s.g_params, z))[0])
+    ratio = float(out["g_grad_norm_minimax"]) / float(out["g_grad_norm_nonsaturating"])
+    assert ratio == pytest.approx(np.exp(logit), rel=1e-4)
+
+
+def test_freeze_generator_records_vanishing_minimax_gradient():
+    """Data at 8, G(z) near 0: D separates at once, the minimax gradient collapses, -log D's does not."""
+    g = init(jax.random.key(2), CFG).g_params
+    res = V.freeze_generator_every(KEYS, CFG, g, 400, every=10, chunk=4)
+    assert res.steps.tolist() == list(range(0, 401, 10))
+    m = res.metrics
+    assert all(m[name].shape == (2, 41) for name in V.FREEZE_METRICS)
+    assert np.all(m["d_acc"][:, -1] == 1.0)
+    # minimax / non-saturating gradient ~ exp(fake logit): from ~1 to below 1e-2.
+    ratio = m["g_grad_norm_minimax"] / m["g_grad_norm_nonsaturating"]
+    assert np.all(ratio[:, 0] > 0.3) and np.all(ratio[:, -1] < 1e-2)
+    assert np.all(V.decades_fallen(m["g_grad_norm_minimax"], tail=5) > 0.5)
+    assert np.all(m["g_grad_norm_nonsaturating"][:, -1] > m["g_grad_norm_nonsaturating"][:, 0])
+    # The step-0 record is the untrained critic of the run's own initial state.
+    s0 = init(jax.random.fold_in(KEYS[0], 0), CFG)
+    z = jax.random.split(jax.random.fold_in(KEYS[0], 2), 3)[2]
+    z = jax.random.normal(z, (CFG.batch_size, CFG.z_dim))
+    want = V.generator_grad_norms(CFG, g, s0.d_params, z)["g_grad_norm_minimax"]
+    assert float(m["g_grad_norm_minimax"][0, 0]) == pytest.approx(float(want), rel=1e-6)
+    # G stayed frozen.
+    np.testing.assert_array_equal(res.state.g_params[0][0][0], g[0][0])
+
+
+def test_sweep_shapes_and_shared_start():
+    out = V.critic_steps_sweep(KEYS, CFG, (1, 4), 4, chunk=4)
+    assert sorted(out) == sorted(M)
+    assert out["g_grad_norm_minimax"].shape == (2, 2, 4)
+    # k = 1 of the sweep is run_k from the same fresh state.
+    one = V.run_k(KEYS, CFG, 4, k=1, metrics=M, chunk=4).metrics["g_grad_norm_minimax"]
+    np.testing.assert_array_equal(out["g_grad_norm_minimax"][0], one)
+
+
+def test_summaries():
+    x = np.array([[1.0, 0.1, 1e-3, 2e-3, 1e-3], [1.0, 1.0, 1.0, 1.0, 1.0]])
+    np.testing.assert_allclose(V.decades_fallen(x, tail=3), [3.0, 0.0])
+    assert V.decades_fallen(np.array([1.0, 0.0]), tail=1) == np.inf
+    acc = np.array([[0.5, 0.995, 1.0], [0.1, 0.2, 0.3]])
+    assert V.first_step_reaching(acc, 0.99).tolist() == [1, -1]
+    assert V.first_step_reaching(acc, 0.99, [0, 20, 40]).tolist() == [20, -1]
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="k must be an int >= 1"):
+        V.run_k(KEYS, CFG, 4, k=0)
+    with pytest.raises(ValueError, match="multiple of chunk"):
+        V.run_k(KEYS, CFG, 6, k=1, chunk=4)
+    with pytest.raises(ValueError, match="config.loss"):
+        V.run_k(KEYS, CFG.replace(loss="wgan"), 4, k=1)
+    with pytest.raises(ValueError, match="warmup_critic"):
+        V.run_k(KEYS, CFG.replace(warmup_critic=100), 4, k=1)
+    with pytest.raises(ValueError, match="multiple of every"):
+        V.freeze_generator_every(KEYS, CFG, init(KEYS[0], CFG).g_params, 45, every=10)
+    with pytest.raises(ValueError, match="tail"):
+        V.decades_fallen(np.ones(3), tail=4)
+    with pytest.raises(ValueError, match="non-negative"):
+        V.decades_fallen(np.array([1.0, -1.0]))
+    with pytest.raises(ValueError, match="steps must have shape"):
+        V.first_step_reaching(np.ones(3), 0.5, [0, 1])
+    with pytest.raises(ValueError, match="key"):
+        V.run_k(jnp.zeros(3), CFG, 4, k=1)
