@@ -137,7 +137,13 @@ def _expect(dist, sigma, order, f) -> Array:
 
 
 def gan_value(
-    p_real, p_fake, logit_fn: Callable[[Array], Array], sigma: ArrayLike = 0.0, *, order: int = 16
+    p_real,
+    p_fake,
+    logit_fn: Callable[[Array], Array],
+    sigma: ArrayLike = 0.0,
+    *,
+    order: int = 16,
+    grid: tuple[ArrayLike, ArrayLike] | None = None,
 ) -> Array:
     r"""The GAN value of a discriminator with logit :math:`\ell`, by quadrature.
 
@@ -149,12 +155,27 @@ def gan_value(
     with equality exactly at :math:`D^*`. It is minus the discriminator loss
     (:func:`gantoy.losses.discriminator_loss`) in expectation.
 
+    By default the expectations use the distributions' own rules (Gauss-Hermite
+    around each mixture component), which converge fast for smooth logits. A
+    ReLU network's logit has kinks, where those rules converge slowly (about
+    1e-4 at 256 nodes for a 2x64 ReLU net in 1-d, enough to seem to beat
+    :math:`D^*`): pass ``grid``, a rule for Lebesgue measure, instead,
+
+    .. math::
+       V \approx \sum_j w_j \big[p_r(x_j)\,(-\operatorname{softplus}(-\ell(x_j)))
+                                  + p_g(x_j)\,(-\operatorname{softplus}(\ell(x_j)))\big],
+
+    e.g. trapezoid weights on a fine 1-d grid covering both supports.
+
     Args:
-      p_real, p_fake: distributions with ``log_prob_smoothed`` and ``quadrature``.
+      p_real, p_fake: distributions with ``log_prob_smoothed`` (and ``quadrature``
+        unless ``grid`` is given).
       logit_fn: ``[n, d] -> [n]``, e.g. ``gantoy.critic_fn(cfg, d_params)`` for a
         trained discriminator.
       sigma: blur of both distributions (0: their own densities).
       order: quadrature order per dimension (Gauss-Hermite for mixtures).
+      grid: optional ``(x [N, d], weights [N])``, a quadrature rule for
+        :math:`\int \cdot\, dx`; terms where a density is 0 count as 0.
 
     Returns:
       Scalar :math:`V` in nats.
@@ -167,14 +188,37 @@ def gan_value(
     >>> pr, pg = gaussian_mixture([[0.0]], 1.0), gaussian_mixture([[2.0]], 1.0)
     >>> round(float(gan_value(pr, pg, lambda x: jnp.zeros(x.shape[0]))), 6) == round(-2 * math.log(2), 6)
     True
+    >>> x = jnp.linspace(-12.0, 14.0, 2601)[:, None]
+    >>> w = jnp.full(2601, 0.01).at[jnp.array([0, -1])].set(0.005)     # trapezoid weights
+    >>> round(float(gan_value(pr, pg, lambda x: jnp.zeros(x.shape[0]), grid=(x, w))), 6)
+    -1.386294
     """
-    _check_dists(p_real, p_fake, need_quadrature=True)
+    _check_dists(p_real, p_fake, need_quadrature=grid is None)
     _check_sigma(sigma, positive=False)
-    _check_order(order, p_real.dim)
     _check_density(p_real, p_fake, sigma)
+    if grid is not None:
+        return _grid_value(p_real, p_fake, logit_fn, sigma, grid)
+    _check_order(order, p_real.dim)
     real = _expect(p_real, sigma, order, lambda x: -jax.nn.softplus(-logit_fn(x)))
     fake = _expect(p_fake, sigma, order, lambda x: -jax.nn.softplus(logit_fn(x)))
     return real + fake
+
+
+def _grid_value(p_real, p_fake, logit_fn, sigma, grid) -> Array:
+    if not (isinstance(grid, (tuple, list)) and len(grid) == 2):
+        raise ValueError("grid must be a pair (x [N, d], weights [N])")
+    x, w = jnp.asarray(grid[0]), jnp.asarray(grid[1])
+    if x.ndim != 2 or x.shape[1] != p_real.dim or w.shape != x.shape[:1]:
+        raise ValueError(f"grid must be (x [N, {p_real.dim}], weights [N]); got shapes {x.shape} and {w.shape}")
+    logit = logit_fn(x)
+
+    def term(log_dens, t):
+        pos = jnp.isfinite(log_dens)  # density 0 (log -inf) contributes 0, even where t is infinite
+        return jnp.where(pos, jnp.exp(jnp.where(pos, log_dens, 0.0)) * jnp.where(pos, t, 0.0), 0.0)
+
+    real = term(p_real.log_prob_smoothed(x, sigma), -jax.nn.softplus(-logit))
+    fake = term(p_fake.log_prob_smoothed(x, sigma), -jax.nn.softplus(logit))
+    return jnp.sum(w * (real + fake))
 
 
 def optimal_value(p_real, p_fake, sigma: ArrayLike = 0.0, *, order: int = 16) -> Array:

@@ -71,7 +71,7 @@ def test_theorem1_against_scipy_quad(x64):
 def test_optimal_value_matches_scipy_for_two_gaussians(mu, s):
     with jax.enable_x64(True):
         pr, pg = gaussian_mixture([[0.0]], s), gaussian_mixture([[mu]], s)
-        v = float(optimal.optimal_value(pr, pg, order=128))
+        v = float(optimal.optimal_value(pr, pg, order=256))
     ref, _ = _scipy_value(lambda x: stats.norm.logpdf(x, 0, s), lambda x: stats.norm.logpdf(x, mu, s), points=(0.0, mu))
     assert -2 * LOG2 - 1e-12 <= v <= 1e-12
     assert abs(v - ref) < 1e-9
@@ -158,6 +158,39 @@ def test_float32_is_nan_free():
     assert np.isfinite(float(optimal.optimal_value(pr, pg)))
 
 
+def _trapezoid(lo, hi, n):
+    x = jnp.linspace(lo, hi, n)
+    w = jnp.full(n, (hi - lo) / (n - 1)).at[jnp.array([0, -1])].multiply(0.5)
+    return x[:, None], w
+
+
+def test_grid_rule_for_a_kinked_logit_matches_scipy_quad(x64):
+    """A ReLU-shaped logit: Gauss-Hermite converges slowly, a fine grid does not."""
+    pr, pg = gaussian_mixture([[-1.0]], 0.6), gaussian_mixture([[1.0]], 0.6)
+    logit = lambda x: 1.5 - 3.0 * jax.nn.relu(x[:, 0] - 0.2) + jax.nn.relu(-x[:, 0] - 1.0)
+    lnum = lambda x: 1.5 - 3.0 * np.maximum(x - 0.2, 0) + np.maximum(-x - 1.0, 0)
+    f = lambda x: -stats.norm.pdf(x, -1, 0.6) * np.logaddexp(0, -lnum(x)) - stats.norm.pdf(x, 1, 0.6) * np.logaddexp(0, lnum(x))
+    ref = integrate.quad(f, -15, 15, points=[-1.0, 0.2], epsabs=1e-14, epsrel=1e-13, limit=200)[0]
+    grid_v = float(optimal.gan_value(pr, pg, logit, grid=_trapezoid(-15.0, 15.0, 300_001)))
+    gh_v = float(optimal.gan_value(pr, pg, logit, order=256))
+    assert abs(grid_v - ref) < 1e-8
+    assert abs(gh_v - ref) > 10 * abs(grid_v - ref)  # why the grid option exists
+
+
+def test_grid_rule_agrees_with_gauss_hermite_for_smooth_logits_and_ignores_zero_density(x64):
+    pr = gaussian_mixture([[-2.0], [1.5]], 0.7, [0.4, 0.6])
+    pg = gaussian_mixture([[0.3]], 0.7)
+    star = lambda x: optimal.optimal_logit(pr, pg, x)
+    v_grid = float(optimal.gan_value(pr, pg, star, grid=_trapezoid(-15.0, 15.0, 6001)))
+    assert abs(v_grid - float(optimal.optimal_value(pr, pg, order=256))) < 1e-10
+    p, q = _Stub(0.0, 1.0), _Stub(0.5, 3.0)  # exact zeros, infinite optimal logits
+    v = float(optimal.gan_value(p, q, lambda x: optimal.optimal_logit(p, q, x), grid=_trapezoid(-1.0, 4.0, 50_001)))
+    # Only [0.5, 1] has both densities (D* = 1 on [0, 0.5), 0 on (1, 3], contributing 0):
+    pr_d, pq_d = 1.0, 1.0 / 2.5
+    want = 0.5 * pr_d * math.log(pr_d / (pr_d + pq_d)) + 0.5 * pq_d * math.log(pq_d / (pr_d + pq_d))
+    assert v == pytest.approx(want, abs=1e-4)
+
+
 def test_errors_name_the_argument():
     pr = gaussian_mixture([[0.0]], 1.0)
     with pytest.raises(ValueError, match="same space"):
@@ -172,3 +205,5 @@ def test_errors_name_the_argument():
         optimal.optimal_value(ring8(std=0.0), ring8())
     with pytest.raises(ValueError, match="order"):
         optimal.optimal_value(pr, pr, order=0)
+    with pytest.raises(ValueError, match="grid must be"):
+        optimal.gan_value(pr, pr, lambda x: x[:, 0], grid=(jnp.zeros((3, 2)), jnp.ones(3)))
