@@ -710,10 +710,15 @@ def _segment_runner(config, want, length, batched):
 
 
 # Initialisation and snapshot sampling run eagerly (a few ops each): compiling
-# them would cost more than it saves.
+# them would cost more than it saves. A batch of seeds is initialised one seed
+# at a time and stacked (the same numbers as ``vmap``): eager ops compile once
+# per shape, so every seed count reuses the single-seed kernels instead of
+# compiling batched ones (8 seeds: 2.7 instead of 3.9 CPU-s on first use).
 def _init_runner(config, batched):
     f = lambda k: init(k, config)
-    return jax.vmap(f) if batched else f
+    if not batched:
+        return f
+    return lambda keys: jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[f(k) for k in keys])
 
 
 def _sampler_runner(config, n, batched):
@@ -818,11 +823,14 @@ def train(
             print(f"G step {pos - start}/{n_steps}  {dt:.1f} s elapsed (first segment includes compiling)", flush=True)
     axis = 1 if batched else 0
     out = {}
+    if not pieces and want:  # no steps: empty [seeds, 0, ...] arrays of the right shape and dtype
+        one = jax.tree_util.tree_map(lambda x: x[0], state) if batched else state
+        shapes = jax.eval_shape(make_step(config, want), one, jax.random.key(0))[1]
+        lead = (len(keys), 0) if batched else (0,)
+        out = {name: np.zeros(lead + shapes[name].shape, shapes[name].dtype) for name in want}
     for name in want:
         if pieces:
             out[name] = np.concatenate([np.asarray(p[name]) for p in pieces], axis=axis)
-        else:
-            out[name] = np.zeros((len(keys),) * batched + (0,))
     snap_arr = np.stack([np.asarray(s) for s in snapshots], axis=axis) if snapshots else None
     return TrainResult(state, out, snap_arr, snaps)
 

@@ -145,6 +145,13 @@ def test_determinism_and_resume(key):
     assert not np.array_equal(d.metrics["g_loss"], c1.metrics["g_loss"])
 
 
+def test_zero_steps_gives_empty_metrics_of_the_right_shape(key):
+    one = T.train(key, CFG, 0, metrics=M)
+    assert int(one.state.step) == 0 and one.metrics["d_grad_norm"].shape == (0, 2)
+    many = T.train(T.seed_keys(key, 2), CFG, 0, metrics=M + ("n_critic",))
+    assert many.metrics["g_loss"].shape == (2, 0) and many.metrics["n_critic"].dtype == np.int32
+
+
 def test_vmap_over_seeds_equals_loop(key):
     keys = T.seed_keys(key, 3)
     batched = T.train(keys, CFG, 2, metrics=M)
