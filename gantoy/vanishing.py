@@ -37,11 +37,10 @@ References:
 
 Example:
     >>> import jax, numpy as np
-    >>> from gantoy.training import gan_config, init
+    >>> from gantoy.training import gan_config
     >>> data = lambda k, n: jax.random.normal(k, (n, 2)) * 0.02 + 2.0
     >>> cfg = gan_config(data, "minimax", z_dim=2, g_hidden=(8,), d_hidden=(8,), batch_size=16)
-    >>> g = init(jax.random.key(0), cfg).g_params
-    >>> res = freeze_generator_every(jax.random.key(1), cfg, g, 40, every=20)
+    >>> res = freeze_generator_every(jax.random.key(1), cfg, None, 40, every=20)
     >>> res.steps.tolist(), res.metrics["g_grad_norm_minimax"].shape
     ([0, 20, 40], (3,))
 """
@@ -136,13 +135,31 @@ def generator_grad_norms(config: GANConfig, g_params, d_params, z: jax.Array) ->
     return out
 
 
+def _record(config, state, key):
+    """D's accuracy and both generator-gradient norms for ``state`` as it is (one seed)."""
+    k_real, k_fake, k_z = jax.random.split(key, 3)
+    n = config.batch_size
+    dtype = state.d_params[0][0].dtype
+    real = (config.data.sample if hasattr(config.data, "sample") else config.data)(k_real, n)
+    fake = generate(config, state.g_params, jax.random.normal(k_fake, (n, config.z_dim), dtype))
+    crit = critic_fn(config, state.d_params)
+    m = {"d_acc": 0.5 * (jnp.mean(crit(real) > 0) + jnp.mean(crit(fake) < 0))}
+    z = jax.random.normal(k_z, (n, config.z_dim), dtype)
+    m.update(generator_grad_norms(config, state.g_params, state.d_params, z))
+    return {name: m[name].astype(dtype) for name in FREEZE_METRICS}
+
+
 @functools.lru_cache(maxsize=32)
 def _runner(config, metrics, length, batched):
     cfg1 = config.replace(n_critic=1)
     full = make_step(cfg1, metrics)
     d_only = make_step(cfg1, ())
 
-    def run(state, k_train, k, freeze):
+    def run(state, k_train, k_record, k, freeze):
+        # The record of the state before this chunk (used for step 0 of a frozen-G run):
+        # part of the same compiled program, so it costs no extra compile.
+        before = _record(config, state, jax.random.fold_in(k_record, state.step))
+
         def body(s, _):
             kt = jax.random.fold_in(k_train, s.step)
 
@@ -158,31 +175,35 @@ def _runner(config, metrics, length, batched):
             g, g_os = jax.tree_util.tree_map(keep, (s.g_params, s.g_opt_state), (new.g_params, new.g_opt_state))
             return new._replace(g_params=g, g_opt_state=g_os), m
 
-        return jax.lax.scan(body, state, None, length=length)
+        state, ms = jax.lax.scan(body, state, None, length=length)
+        return state, ms, before
 
-    return jax.jit(jax.vmap(run, in_axes=(0, 0, None, None)) if batched else run)
+    return jax.jit(jax.vmap(run, in_axes=(0, 0, 0, None, None)) if batched else run)
 
 
-# Initialisation and the step-0 record run eagerly, as the engine's own
-# initialisation does: each small op is compiled once per shape and reused for
-# every config, while a jitted version would compile once per config.
+# Initialisation runs eagerly, as the engine's own does: each small op is
+# compiled once per shape and reused for every config, while a jitted version
+# would compile once per config.
 def _init_state(config, keys, batched):
     make = lambda kk: init(kk, config)
     return jax.vmap(make)(keys) if batched else make(keys)
 
 
-def _start(config, kk, g):
-    """A fresh state with generator ``g`` and the record of the untrained critic (one seed)."""
-    s = init(jax.random.fold_in(kk, 0), config)._replace(g_params=g)
-    k_real, k_fake, k_z = jax.random.split(jax.random.fold_in(kk, 2), 3)
-    n = config.batch_size
-    dtype = s.d_params[0][0].dtype
-    real = (config.data.sample if hasattr(config.data, "sample") else config.data)(k_real, n)
-    fake = generate(config, g, jax.random.normal(k_fake, (n, config.z_dim), dtype))
-    crit = critic_fn(config, s.d_params)
-    m0 = {"d_acc": 0.5 * (jnp.mean(crit(real) > 0) + jnp.mean(crit(fake) < 0))}
-    m0.update(generator_grad_norms(config, g, s.d_params, jax.random.normal(k_z, (n, config.z_dim), dtype)))
-    return s, m0
+def _run_chunks(keys, batched, config, state, n_steps, k, freeze, metrics, chunk):
+    """Validated driver shared by :func:`run_k` and :func:`freeze_generator_every`."""
+    fold = jax.vmap(jax.random.fold_in, in_axes=(0, None)) if batched else jax.random.fold_in
+    if state is None:
+        state = _init_state(config, fold(keys, 0), batched)
+    run = _runner(config, metrics, chunk, batched)
+    k_train, k_record = fold(keys, 1), fold(keys, 2)
+    pieces, first = [], None
+    for _ in range(n_steps // chunk):
+        state, m, before = run(state, k_train, k_record, jnp.asarray(k, jnp.int32), jnp.asarray(bool(freeze)))
+        first = before if first is None else first
+        pieces.append(m)
+    axis = 1 if batched else 0
+    out = {name: np.concatenate([np.asarray(p[name]) for p in pieces], axis=axis) for name in metrics}
+    return state, out, {name: np.asarray(v) for name, v in first.items()}
 
 
 def run_k(
@@ -247,24 +268,14 @@ def run_k(
     if n_steps % chunk:
         raise ValueError(f"n_steps ({n_steps}) must be a multiple of chunk ({chunk})")
     metrics = tuple(dict.fromkeys(metrics))
-    fold = jax.vmap(jax.random.fold_in, in_axes=(0, None)) if batched else jax.random.fold_in
-    if state is None:
-        state = _init_state(config, fold(keys, 0), batched)
-    run = _runner(config, metrics, chunk, batched)
-    k_train = fold(keys, 1)
-    pieces = []
-    for _ in range(n_steps // chunk):
-        state, m = run(state, k_train, jnp.asarray(k, jnp.int32), jnp.asarray(bool(freeze)))
-        pieces.append(m)
-    axis = 1 if batched else 0
-    out = {name: np.concatenate([np.asarray(p[name]) for p in pieces], axis=axis) for name in metrics}
+    state, out, _ = _run_chunks(keys, batched, config, state, n_steps, k, freeze, metrics, chunk)
     return TrainResult(state, out, None, ())
 
 
 def freeze_generator_every(
     key: jax.Array,
     config: GANConfig,
-    g_params,
+    g_params=None,
     n_steps: int = 4000,
     *,
     every: int = 10,
@@ -278,14 +289,16 @@ def freeze_generator_every(
     :data:`FREEZE_METRICS`: D's accuracy on that update's batch, and the
     norms of the minimax and non-saturating generator gradients against the
     updated D (one latent batch of ``config.batch_size``). The record at step 0
-    is the untrained D (accuracy on one real and one fake batch, gradients on
-    one latent batch).
+    is the untrained D (accuracy on one real and one fake batch drawn with
+    ``fold_in(fold_in(key, 2), 0)``, gradients on one latent batch), computed
+    inside the same compiled program.
 
     Args:
-      key: one key or a ``[seeds]`` batch; D starts from
-        ``init(fold_in(key, 0))``'s critic.
+      key: one key or a ``[seeds]`` batch; D (and G, unless given) start from
+        ``init(fold_in(key, 0))``.
       config: a minimax or non-saturating config (its ``d_opt`` trains D).
-      g_params: the frozen generator, one (shared) or batched per seed.
+      g_params: the frozen generator, one (shared) or batched per seed;
+        ``None``: each seed's own initial generator.
       n_steps: critic updates; a multiple of ``every * chunk``.
       every: critic updates between records.
       chunk: records per compiled scan.
@@ -308,21 +321,19 @@ def freeze_generator_every(
     chunk = min(chunk, rounds)
     if rounds % chunk:
         raise ValueError(f"n_steps / every ({rounds}) must be a multiple of chunk ({chunk})")
-    g_batched = jax.tree_util.tree_leaves(g_params)[0].ndim == 3
-    if g_batched and not batched:
-        raise ValueError("batched g_params need a [seeds] batch of keys")
-
-    start = functools.partial(_start, config)
-    if batched:
-        start = jax.vmap(start, in_axes=(0, 0 if g_batched else None))
-    state, m0 = start(keys, g_params)
-    res = run_k(keys, config, rounds, k=every, freeze=True, state=state, metrics=FREEZE_METRICS, chunk=chunk)
+    fold = jax.vmap(jax.random.fold_in, in_axes=(0, None)) if batched else jax.random.fold_in
+    state = _init_state(config, fold(keys, 0), batched)
+    if g_params is not None:
+        g_batched = jax.tree_util.tree_leaves(g_params)[0].ndim == 3
+        if g_batched and not batched:
+            raise ValueError("batched g_params need a [seeds] batch of keys")
+        if batched and not g_batched:
+            g_params = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (len(keys),) + a.shape), g_params)
+        state = state._replace(g_params=g_params)
+    state, out, first = _run_chunks(keys, batched, config, state, rounds, every, True, FREEZE_METRICS, chunk)
     axis = 1 if batched else 0
-    out = {
-        name: np.concatenate([np.expand_dims(np.asarray(m0[name], res.metrics[name].dtype), axis), res.metrics[name]], axis=axis)
-        for name in FREEZE_METRICS
-    }
-    return FreezeResult(np.arange(rounds + 1) * every, out, res.state)
+    out = {name: np.concatenate([np.expand_dims(first[name], axis), out[name]], axis=axis) for name in FREEZE_METRICS}
+    return FreezeResult(np.arange(rounds + 1) * every, out, state)
 
 
 def critic_steps_sweep(

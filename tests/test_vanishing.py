@@ -66,6 +66,13 @@ def test_grad_norm_ratio_is_exp_logit_for_one_sample():
     assert ratio == pytest.approx(np.exp(logit), rel=1e-4)
 
 
+def test_freeze_with_own_initial_generator():
+    res = V.freeze_generator_every(KEYS, CFG, None, 40, every=10, chunk=4)
+    g0 = jax.vmap(lambda kk: init(kk, CFG))(jax.vmap(jax.random.fold_in, in_axes=(0, None))(KEYS, 0)).g_params
+    np.testing.assert_array_equal(res.state.g_params[0][0], g0[0][0])
+    assert res.metrics["d_acc"].shape == (2, 5)
+
+
 def test_freeze_generator_records_vanishing_minimax_gradient():
     """Data at 8, G(z) near 0: D separates at once, the minimax gradient collapses, -log D's does not."""
     g = init(jax.random.key(2), CFG).g_params
@@ -81,7 +88,7 @@ def test_freeze_generator_records_vanishing_minimax_gradient():
     assert np.all(m["g_grad_norm_nonsaturating"][:, -1] > m["g_grad_norm_nonsaturating"][:, 0])
     # The step-0 record is the untrained critic of the run's own initial state.
     s0 = init(jax.random.fold_in(KEYS[0], 0), CFG)
-    z = jax.random.split(jax.random.fold_in(KEYS[0], 2), 3)[2]
+    z = jax.random.split(jax.random.fold_in(jax.random.fold_in(KEYS[0], 2), 0), 3)[2]
     z = jax.random.normal(z, (CFG.batch_size, CFG.z_dim))
     want = V.generator_grad_norms(CFG, g, s0.d_params, z)["g_grad_norm_minimax"]
     assert float(m["g_grad_norm_minimax"][0, 0]) == pytest.approx(float(want), rel=1e-6)
