@@ -295,8 +295,8 @@ def snapshot_coverage(snapshots: ArrayLike, mixture, *, threshold: float = 3.0) 
       threshold: high quality within ``threshold * std`` of the nearest mode.
 
     Returns:
-      A :class:`gantoy.ModeCoverage` whose fields have the leading shape ``[...]``
-      (``counts`` ``[..., m]``).
+      A :class:`gantoy.ModeCoverage` of numpy arrays whose fields have the
+      leading shape ``[...]`` (``counts`` ``[..., m]``).
 
     References:
       Srivastava et al. 2017, "VEEGAN", Sec. 5.1.
