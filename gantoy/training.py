@@ -412,7 +412,12 @@ def critic_input_grad(config: GANConfig, d_params, x: jax.Array) -> jax.Array:
     >>> critic_input_grad(cfg, init(jax.random.key(0), cfg).d_params, jnp.ones((3, 1))).shape
     (3, 1)
     """
-    return L._input_grads(critic_fn(config, d_params), jnp.asarray(x))
+    return _critic_input_grad(config, d_params, jnp.asarray(x))
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _critic_input_grad(config, d_params, x):
+    return L._input_grads(critic_fn(config, d_params), x)
 
 
 def clip_fraction(d_params, c: float) -> jax.Array:
@@ -994,9 +999,13 @@ def critic_grad_profile(config: GANConfig, d_params, real: jax.Array, fake: jax.
     >>> w.shape, a.shape
     ((4,), (4,))
     """
-    real = jnp.asarray(real)
-    fake = jnp.asarray(fake)
+    return _critic_grad_profile(config, d_params, jnp.asarray(real), jnp.asarray(fake))
 
+
+# Compiled (one program per config and shapes): op-by-op execution of the
+# gradients compiled every primitive separately, 3-4x slower on first use.
+@functools.partial(jax.jit, static_argnums=0)
+def _critic_grad_profile(config, d_params, real, fake):
     def loss(d):
         crit = critic_fn(config, d)
         return _base_loss(config, crit(real), crit(fake))
