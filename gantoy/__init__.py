@@ -143,6 +143,23 @@ from gantoy.vanishing import (
     run_k,
 )
 
+# --- critic and progress numbers (notebooks 07, 08) ----------------------------------
+from gantoy import critic, progress
+from gantoy.critic import (
+    CriticFit,
+    StepInfo,
+    clip_lipschitz_bound,
+    critic_estimate,
+    fit_critics,
+    gan_discriminator_step,
+    gp_linear_optima,
+    input_grad,
+    max_abs_weight,
+    wgan_critic_step,
+    wgan_gp_critic_step,
+)
+from gantoy.progress import at_steps, js_estimate, median_filter, spearman, wasserstein_to_sample
+
 # --- games ------------------------------------------------------------------------
 from gantoy import games
 from gantoy.games import (
@@ -292,6 +309,25 @@ __all__ = [
     "generator_grad_norms",
     "decades_fallen",
     "first_step_reaching",
+    # critic, progress
+    "critic",
+    "gan_discriminator_step",
+    "wgan_critic_step",
+    "wgan_gp_critic_step",
+    "StepInfo",
+    "fit_critics",
+    "CriticFit",
+    "critic_estimate",
+    "input_grad",
+    "max_abs_weight",
+    "clip_lipschitz_bound",
+    "gp_linear_optima",
+    "progress",
+    "median_filter",
+    "at_steps",
+    "js_estimate",
+    "spearman",
+    "wasserstein_to_sample",
     # games
     "games",
     "DIRAC_LOSSES",

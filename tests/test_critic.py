@@ -1,0 +1,218 @@
+"""gantoy.critic: the update steps against hand-written formulas, the bounds against
+explicit constructions and scipy, fit_critics against the Kantorovich-Rubinstein and
+two-sided-penalty predictions."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import minimize_scalar
+from scipy.special import log_expit
+
+from gantoy import critic as C
+from gantoy.nets import mlp_apply, mlp_init
+from gantoy.training import adam, make_optimizer, rmsprop
+
+
+def _batch(key, n=8, d=2):
+    kr, kf = jax.random.split(key)
+    return jax.random.normal(kr, (n, d)), jax.random.normal(kf, (n, d)) + 2.0
+
+
+def test_gan_step_is_cross_entropy_plus_adam(key):
+    d = mlp_init(key, (2, 8, 1))
+    real, fake = _batch(jax.random.fold_in(key, 1))
+    tx = optax.adam(1e-2, b1=0.5)
+    new, _, info = C.gan_discriminator_step(d, tx.init(d), real, fake, tx=tx)
+    lr_, lf_ = (np.asarray(mlp_apply(d, x)[..., 0], dtype=float) for x in (real, fake))
+    np.testing.assert_allclose(info.loss, -np.mean(log_expit(lr_)) - np.mean(log_expit(-lf_)), rtol=1e-5)
+    # Adam's first step moves every parameter by -lr * sign(g) (up to eps)
+    for (w0, b0), (w1, b1), (gw, gb) in zip(d, new, info.grads):
+        np.testing.assert_allclose(w1 - w0, -1e-2 * np.sign(gw), atol=1e-6)
+        np.testing.assert_allclose(b1 - b0, -1e-2 * np.sign(gb), atol=1e-6)
+
+
+def test_wgan_step_is_rmsprop_then_clip(key):
+    d = mlp_init(key, (2, 8, 8, 1))
+    real, fake = _batch(jax.random.fold_in(key, 1))
+    lr, c = 1e-3, 0.01
+    tx = make_optimizer(rmsprop(lr))
+    new, _, info = C.wgan_critic_step(d, tx.init(d), real, fake, tx=tx, clip=c)
+    f = lambda p: jnp.mean(mlp_apply(p, fake)[..., 0]) - jnp.mean(mlp_apply(p, real)[..., 0])
+    np.testing.assert_allclose(info.loss, f(d), rtol=1e-6)
+    g = jax.grad(f)(d)
+    for (w0, _), (w1, _), (gw, _) in zip(d, new, g):
+        # PyTorch RMSProp, first step: v = 0.01 g^2, update = -lr g / (sqrt(v) + eps)
+        step = -lr * gw / (np.sqrt(0.01 * gw**2) + 1e-8)
+        np.testing.assert_allclose(w1, np.clip(w0 + step, -c, c), atol=1e-7)
+    assert float(C.max_abs_weight(new)) <= c
+
+
+@settings(max_examples=15)
+@given(st.floats(1e-4, 0.5), st.integers(0, 2**16))
+def test_clip_holds_after_every_update(c, seed):
+    key = jax.random.key(seed)
+    d = mlp_init(key, (2, 4, 1))
+    tx = make_optimizer(rmsprop(0.5))  # a huge step, far outside the box
+    real, fake = _batch(jax.random.fold_in(key, 1), n=4)
+    for _ in range(3):
+        d, s, _ = C.wgan_critic_step(d, tx.init(d), real, fake, tx=tx, clip=c)
+        assert float(C.max_abs_weight(d)) <= np.float32(c)  # c as the float32 the parameters hold
+
+
+def test_gp_step_linear_critic_penalty_gradient():
+    # f(x) = x . w: the penalty is lambda (|w| - 1)^2 whatever the interpolates
+    w = jnp.array([[3.0], [4.0]])
+    d = [(w, jnp.zeros(1))]
+    real, fake = jnp.ones((6, 2)), jnp.zeros((6, 2))
+    tx = optax.sgd(1.0)
+    new, _, info = C.wgan_gp_critic_step(d, tx.init(d), real, fake, jax.random.key(0), tx=tx, gp_weight=2.0)
+    np.testing.assert_allclose(info.loss, -7.0, rtol=1e-6)  # E f(fake) - E f(real) = 0 - 7
+    # d/dw [-(w1 + w2) + 2 (|w| - 1)^2] = -1 + 4 (|w| - 1) w / |w| = -1 + 16 w / 5
+    expected = w[:, 0] + 1.0 - 16.0 * w[:, 0] / 5.0
+    np.testing.assert_allclose(new[0][0][:, 0], expected, rtol=1e-5)
+
+
+def test_critic_estimate_and_input_grad_linear():
+    d = [(jnp.array([[2.0], [-1.0]]), jnp.array([0.5]))]
+    real = jnp.array([[1.0, 0.0], [3.0, 2.0]])
+    fake = jnp.zeros((3, 2))
+    np.testing.assert_allclose(C.critic_estimate(d, real, fake), 2.0 * 2.0 - 1.0, rtol=1e-6)
+    np.testing.assert_allclose(C.input_grad(d, real), [[2.0, -1.0]] * 2)
+
+
+def test_input_grad_matches_central_differences(key, x64):
+    d = mlp_init(key, (3, 16, 16, 1))
+    x = jax.random.normal(jax.random.fold_in(key, 1), (5, 3))
+    g = C.input_grad(d, x)
+    h = 1e-6
+    f = lambda v: mlp_apply(d, v)[..., 0]
+    fd = np.stack([(f(x + h * e[None, :]) - f(x - h * e[None, :])) / (2 * h) for e in jnp.eye(3)], axis=1)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_clip_lipschitz_bound_attained_by_the_all_c_network(x64):
+    sizes, c = (3, 5, 4, 1), 0.1
+    d = [(jnp.full((a, b), c), jnp.full((b,), c)) for a, b in zip(sizes[:-1], sizes[1:])]
+    x = jnp.ones((1, 3))  # every unit active
+    g = C.input_grad(d, x)[0]
+    np.testing.assert_allclose(float(jnp.linalg.norm(g)), C.clip_lipschitz_bound(sizes, c), rtol=1e-12)
+
+
+@settings(max_examples=15)
+@given(st.integers(0, 2**16))
+def test_random_clipped_critics_respect_the_bound(seed):
+    key = jax.random.key(seed)
+    sizes, c = (2, 8, 8, 1), 0.05
+    d = [(jnp.clip(w, -c, c), jnp.clip(b, -c, c)) for w, b in mlp_init(key, sizes)]
+    x = 3.0 * jax.random.normal(jax.random.fold_in(key, 1), (64, 2))
+    assert float(jnp.linalg.norm(C.input_grad(d, x), axis=1).max()) <= C.clip_lipschitz_bound(sizes, c) * (1 + 1e-6)
+
+
+def test_clip_lipschitz_bound_validation():
+    with pytest.raises(ValueError, match="clip c"):
+        C.clip_lipschitz_bound((2, 1), 0.0)
+    with pytest.raises(ValueError, match="sizes"):
+        C.clip_lipschitz_bound((2,), 0.1)
+
+
+@pytest.mark.parametrize("w, lam", [(0.3, 10.0), (8.0, 10.0), (3.0, 1.0), (25.0, 10.0)])
+def test_gp_linear_optima_against_scipy(w, lam):
+    loss = lambda a: -a * w + lam * (abs(a) - 1.0) ** 2
+    right, wrong = C.gp_linear_optima(w, lam)
+    best = minimize_scalar(loss, bounds=(0.0, 10.0 + w), method="bounded", options={"xatol": 1e-10})
+    np.testing.assert_allclose(float(right), best.x, rtol=1e-6)
+    neg = minimize_scalar(loss, bounds=(-10.0, 0.0), method="bounded", options={"xatol": 1e-10})
+    if w < 2 * lam:  # an interior local minimum on the wrong side
+        np.testing.assert_allclose(float(wrong), neg.x, rtol=1e-6)
+        assert loss(neg.x) > loss(best.x)
+    else:  # no stationary point for a < 0: the minimum there is the wall at a = 0
+        assert np.isnan(float(wrong)) and abs(neg.x) < 1e-6
+
+
+def _translated(key, m, n=256):
+    x = 0.3 * jax.random.normal(key, (n, 1))
+    w = jnp.geomspace(0.1, 1.0, m)
+    return jnp.stack([x] * m), x[None] + w[:, None, None], np.asarray(w)
+
+
+def test_fit_critics_clipped_estimate_is_k_times_w(key):
+    real, fake, w = _translated(key, 3)
+    keys = jnp.stack([jax.random.key(5)] * 3)  # one recipe on every pair
+    fit = C.fit_critics(keys, real, fake, 200, hidden=(8, 8), optimizer=rmsprop(2e-4), batch_size=32, paired=True)
+    assert fit.metrics["max_abs_weight"].shape == (3, 200)
+    assert fit.metrics["max_abs_weight"].max() <= 0.01  # after every update
+    ratio = fit.estimate / w
+    assert np.all(ratio > 0) and ratio.std() / ratio.mean() < 0.1
+    assert ratio.max() <= C.clip_lipschitz_bound((1, 8, 8, 1), 0.01)  # Kantorovich-Rubinstein: <= K_max W
+    np.testing.assert_allclose(-fit.metrics["loss"][:, -20:].mean(1), fit.estimate, rtol=0.05)
+    assert np.all(fit.metrics["cos"] > 0)  # RMSProp without momentum: always a descent direction
+
+
+@pytest.mark.slow
+def test_fit_critics_gp_estimate_is_one_plus_w_over_two_lambda(key):
+    # W > 2 lambda: the two-sided penalty has a single minimum, estimate / W = 1 + W / (2 lambda)
+    real, fake, _ = _translated(key, 2)
+    real, fake = real[:, :, :], real + 1.0  # W = 1 for both
+    lam = np.array([0.2, 0.4])
+    fit = C.fit_critics(key, real, fake, 600, hidden=(16,), optimizer=adam(3e-3, 0.0, 0.9), clip=None,
+                        gp_weight=lam, batch_size=64, paired=True)
+    right, _ = C.gp_linear_optima(1.0, lam)
+    np.testing.assert_allclose(fit.estimate, right, rtol=0.1)
+
+
+@pytest.mark.slow
+def test_fit_critics_gp_wrong_sign_minimum_in_one_dimension(key):
+    # Started with the wrong sign (trained on the swapped pair), a 1-d GP critic stays at
+    # a = -(1 - W / (2 lambda)) when W < 2 lambda, and turns round when W > 2 lambda.
+    x = 0.3 * jax.random.normal(key, (256, 1))
+    real, fake = jnp.stack([x, x]), jnp.stack([x + 4.0, x + 4.0])
+    lam = np.array([10.0, 1.0])
+    kw = dict(hidden=(16, 16), optimizer=adam(1e-3, 0.0, 0.9), clip=None, gp_weight=lam, batch_size=64, paired=True)
+    swapped = C.fit_critics(key, fake, real, 800, **kw)
+    fit = C.fit_critics(key, real, fake, 800, d_params=swapped.d_params, **kw)
+    right, wrong = C.gp_linear_optima(4.0, lam)
+    np.testing.assert_allclose(fit.estimate / 4.0, [float(wrong[0]), float(right[1])], rtol=0.1)
+
+
+def test_fit_critics_gan_and_continuation(key):
+    real, fake, _ = _translated(key, 2, n=64)
+    kw = dict(loss="gan", hidden=(8,), optimizer=adam(1e-2), clip=None, batch_size=16)
+    first = C.fit_critics(key, real, fake, 20, **kw)
+    again = C.fit_critics(key, real, fake, 20, d_params=first.d_params, **kw)
+    assert np.all(again.metrics["loss"][:, 0] <= first.metrics["loss"][:, 0])  # continues from a better D
+    same = C.fit_critics(key, real, fake, 20, **kw)
+    np.testing.assert_array_equal(same.estimate, first.estimate)  # deterministic
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(loss="minimax"), "loss must be"),
+        (dict(clip=None), "exactly one of clip"),
+        (dict(gp_weight=10.0), "exactly one of clip"),
+        (dict(loss="gan"), "neither clip"),
+        (dict(n_steps=0), "n_steps"),
+        (dict(clip=-1.0), "clip c"),
+    ],
+)
+def test_fit_critics_validation(kw, match):
+    x = jnp.zeros((2, 4, 1))
+    args = dict(n_steps=kw.pop("n_steps", 1))
+    with pytest.raises(ValueError, match=match):
+        C.fit_critics(jax.random.key(0), x, x, args["n_steps"], **kw)
+
+
+def test_fit_critics_shape_validation():
+    with pytest.raises(ValueError, match=r"\[m, n, d\]"):
+        C.fit_critics(jax.random.key(0), jnp.zeros((4, 1)), jnp.zeros((4, 1)), 1)
+    with pytest.raises(ValueError, match="paired"):
+        C.fit_critics(jax.random.key(0), jnp.zeros((2, 4, 1)), jnp.zeros((2, 5, 1)), 1, paired=True)
+    with pytest.raises(ValueError, match="keys"):
+        C.fit_critics(jax.random.split(jax.random.key(0), 3), jnp.zeros((2, 4, 1)), jnp.zeros((2, 4, 1)), 1)
+    with pytest.raises(ValueError, match="d_params"):
+        C.fit_critics(jax.random.key(0), jnp.zeros((2, 4, 1)), jnp.zeros((2, 4, 1)), 1,
+                      d_params=[(jnp.zeros((2, 1, 3)), jnp.zeros((2, 3)))])
