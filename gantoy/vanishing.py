@@ -181,12 +181,13 @@ def _runner(config, metrics, length, batched):
     return jax.jit(jax.vmap(run, in_axes=(0, 0, 0, None, None)) if batched else run)
 
 
-# Initialisation runs eagerly, as the engine's own does: each small op is
-# compiled once per shape and reused for every config, while a jitted version
-# would compile once per config.
+# Initialisation runs eagerly and seed by seed, as the engine's own does: each
+# small op is compiled once per shape and reused for every config and seed
+# count, while a jitted (or vmapped) version would compile once per config.
 def _init_state(config, keys, batched):
-    make = lambda kk: init(kk, config)
-    return jax.vmap(make)(keys) if batched else make(keys)
+    if not batched:
+        return init(keys, config)
+    return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[init(kk, config) for kk in keys])
 
 
 def _run_chunks(keys, batched, config, state, n_steps, k, freeze, metrics, chunk):
