@@ -155,6 +155,7 @@ from gantoy.critic import (
     gp_linear_optima,
     input_grad,
     max_abs_weight,
+    update_cosines,
     wgan_critic_step,
     wgan_gp_critic_step,
 )
@@ -320,6 +321,7 @@ __all__ = [
     "critic_estimate",
     "input_grad",
     "max_abs_weight",
+    "update_cosines",
     "clip_lipschitz_bound",
     "gp_linear_optima",
     "progress",

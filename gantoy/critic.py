@@ -14,6 +14,9 @@
   snapshots of a training run) needs a different pair per critic.
 * :func:`critic_estimate`: :math:`\\mathbb{E}_r f - \\mathbb{E}_g f` on fresh samples,
   the critic's estimate of :math:`K \\cdot W_1`.
+* :func:`update_cosines`: :math:`\\cos(\\text{update}, -g)` of an optimiser fed a
+  given gradient sequence: RMSProp and Adam without momentum always descend,
+  Adam with momentum can step uphill right after the gradient turns.
 * :func:`clip_lipschitz_bound` (the largest Lipschitz constant weight
   clipping allows) and :func:`gp_linear_optima` (the two minima of the
   two-sided gradient penalty for a linear critic).
@@ -36,7 +39,7 @@ from jax.typing import ArrayLike
 
 from gantoy import losses as L
 from gantoy.nets import mlp_apply, mlp_init
-from gantoy.training import Optimizer, make_optimizer, rmsprop
+from gantoy.training import Optimizer, adam, make_optimizer, rmsprop
 
 __all__ = [
     "StepInfo",
@@ -50,6 +53,7 @@ __all__ = [
     "clip_lipschitz_bound",
     "gp_linear_optima",
     "max_abs_weight",
+    "update_cosines",
 ]
 
 
@@ -283,6 +287,49 @@ def gp_linear_optima(w: ArrayLike, gp_weight: ArrayLike):
     half = w / (2.0 * lam)
     wrong = jnp.where(half < 1.0, -(1.0 - half), jnp.nan)
     return 1.0 + half, wrong
+
+
+def update_cosines(optimizer: Optimizer, grads: ArrayLike) -> np.ndarray:
+    """:math:`\\cos(u_t, -g_t)` for an optimiser fed the gradients ``grads[t]``, ``[T, n] -> [T]``.
+
+    RMSProp without momentum and Adam with :math:`\\beta_1 = 0` scale the
+    current gradient by a positive diagonal, :math:`u_t = -\\eta D_t g_t`, so
+    :math:`\\cos(u_t, -g_t) = g_t^\\top D_t g_t / (\\|D_t g_t\\| \\|g_t\\|) > 0`
+    whenever :math:`g_t \\ne 0`: they never step uphill. With momentum,
+    :math:`u_t \\propto -(\\beta_1 m_{t-1} + (1 - \\beta_1) g_t)` (scaled), which
+    points uphill when :math:`g_t` turns against the accumulated
+    :math:`m_{t-1}`. Entries with :math:`g_t = 0` give 0.
+
+    Args:
+      optimizer: a :class:`gantoy.training.Optimizer` (``adam``, ``rmsprop``, ``sgd``).
+      grads: ``[T, n]`` the gradient at each step.
+
+    References:
+      Arjovsky et al. 2017, Sec. 3 (Adam's step against the gradient when the
+      critic's loss blew up); Kingma & Ba 2015; Tieleman & Hinton 2012.
+
+    >>> turn = jnp.array([[1.0, 1.0]] * 5 + [[-1.0, -0.5]])
+    >>> [round(float(update_cosines(o, turn)[-1]), 3) for o in (rmsprop(1e-3), adam(1e-3, 0.0), adam(1e-3, 0.5))]
+    [1.0, 1.0, -0.391]
+    """
+    g = jnp.asarray(grads)
+    if g.ndim != 2:
+        raise ValueError(f"grads must be [T, n]; got shape {g.shape}")
+    return np.asarray(_cosines_runner(optimizer)(g))
+
+
+@functools.lru_cache(maxsize=16)
+def _cosines_runner(optimizer):
+    tx = make_optimizer(optimizer)
+
+    def run(g):
+        def body(state, gt):
+            u, state = tx.update(gt, state)
+            return state, _cos(u, -gt)
+
+        return jax.lax.scan(body, tx.init(g[0]), g)[1]
+
+    return jax.jit(run)
 
 
 # --------------------------------------------------------------------------- many critics at once

@@ -9,12 +9,13 @@ import optax
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy.optimize import minimize_scalar
 from scipy.special import log_expit
 
 from gantoy import critic as C
 from gantoy.nets import mlp_apply, mlp_init
-from gantoy.training import adam, make_optimizer, rmsprop
+from gantoy.training import adam, make_optimizer, rmsprop, sgd
 
 
 def _batch(key, n=8, d=2):
@@ -216,3 +217,23 @@ def test_fit_critics_shape_validation():
     with pytest.raises(ValueError, match="d_params"):
         C.fit_critics(jax.random.key(0), jnp.zeros((2, 4, 1)), jnp.zeros((2, 4, 1)), 1,
                       d_params=[(jnp.zeros((2, 1, 3)), jnp.zeros((2, 3)))])
+
+
+@settings(max_examples=20)
+@given(arrays(np.float32, (12, 5), elements=st.floats(-10, 10, width=32)))
+def test_no_momentum_never_steps_uphill(g):
+    g = np.where(np.abs(g) < 1e-3, 0.5, g)  # nonzero gradients
+    for opt in (rmsprop(1e-3), adam(1e-3, 0.0), sgd(0.1)):
+        c = C.update_cosines(opt, g)
+        assert np.all(c > 0), (opt, c)
+
+
+def test_momentum_steps_uphill_after_a_turn_and_cos_formula():
+    turn = np.array([[1.0, 2.0]] * 6 + [[-1.0, -1.5]], dtype=np.float32)
+    assert C.update_cosines(adam(1e-3, 0.5), turn)[-1] < 0
+    assert C.update_cosines(sgd(0.1, momentum=0.9), turn)[-1] < 0
+    # plain SGD: the update is -lr g exactly, cos = 1
+    np.testing.assert_allclose(C.update_cosines(sgd(0.1), turn), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(C.update_cosines(adam(1e-3), np.zeros((2, 3))), 0.0)  # zero gradient -> 0
+    with pytest.raises(ValueError, match=r"\[T, n\]"):
+        C.update_cosines(adam(1e-3), np.zeros(3))
