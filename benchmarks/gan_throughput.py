@@ -24,7 +24,10 @@ length) and never counted in its rate.
 Prints one JSON object a line: ``case``, ``gantoy_steps_per_s``,
 ``reference_steps_per_s``, ``ratio`` (gantoy / reference; targets: >= 2 at
 width 128, >= 1.3 at width 512, >= 2.5 for 8 seeds), then ``seeds``,
-``width``, ``n_steps`` (per seed and timed call), ``repeats``,
+``width``, ``n_steps`` (per seed and timed call), ``repeats``, the same rates
+per CPU-second of the process (``time.process_time``, all threads: less
+sensitive to other processes' load, and it charges gantoy for its second
+thread) and their ``cpu_ratio``,
 ``gantoy_compile_s``, ``threads`` (cores the process may use),
 ``reference_threads`` (PyTorch's intra-op threads: 1 or all cores, whichever
 ran faster in a short calibration, so the reference is not slowed by threads
@@ -237,16 +240,18 @@ def measure(case, *, width, seeds, n_steps, repeats, threads):
     g_call()  # compiles
     first = time.perf_counter() - start
     t_call()  # warm-up (allocator, thread pool)
-    g_times, t_times = [], []
+    g_times, t_times, g_cpu, t_cpu = [], [], [], []
     for _ in range(repeats):
-        start = time.perf_counter()
-        g_call()
-        g_times.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        t_call()
-        t_times.append(time.perf_counter() - start)
-    g_rate = seeds * n_steps / statistics.median(g_times)
-    t_rate = seeds * n_steps / statistics.median(t_times)
+        for call, times, cpu in ((g_call, g_times, g_cpu), (t_call, t_times, t_cpu)):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            call()
+            times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+    steps = seeds * n_steps
+    g_rate = steps / statistics.median(g_times)
+    t_rate = steps / statistics.median(t_times)
+    g_cpu_rate = steps / statistics.median(g_cpu)
+    t_cpu_rate = steps / statistics.median(t_cpu)
     row = {
         "case": case,
         "gantoy_steps_per_s": round(g_rate, 1),
@@ -256,6 +261,9 @@ def measure(case, *, width, seeds, n_steps, repeats, threads):
         "width": width,
         "n_steps": n_steps,
         "repeats": repeats,
+        "gantoy_steps_per_cpu_s": round(g_cpu_rate, 1),
+        "reference_steps_per_cpu_s": round(t_cpu_rate, 1),
+        "cpu_ratio": round(g_cpu_rate / t_cpu_rate, 2),
         "gantoy_compile_s": round(first - statistics.median(g_times), 2),
         "threads": threads,
         "reference_threads": ref_threads,
