@@ -20,13 +20,19 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) -m gantoy.demo
 
+# Parallel test workers (pytest-xdist): one per core, at most 4. The notebooks
+# go first, longest first, one test at a time per worker (--maxschedchunk 1),
+# so the short unit tests fill in around them.
+JOBS ?= $(shell $(PYTHON) -c "import os; n = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count(); print(max(1, min(4, n or 1)))")
+XDIST := -n $(JOBS) --dist load --maxschedchunk 1
+
 # The whole default suite: unit, property, doctests and the notebooks.
 test: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest
+	MPLBACKEND=Agg $(PY) -m pytest $(XDIST)
 
 # Also the tests marked slow.
 test-all: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest -m ''
+	MPLBACKEND=Agg $(PY) -m pytest $(XDIST) -m ''
 
 bench: $(STAMP)
 	$(PY) benchmarks/ot.py

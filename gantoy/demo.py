@@ -31,12 +31,14 @@ __all__ = ["ALL_CLAIMS", "execute_notebook", "read_ledger", "ledger_table", "mai
 ALL_CLAIMS = tuple(f"C{i}" for i in range(1, 21))
 
 
-def execute_notebook(path, *, write: bool = True, timeout: int = 300, output=None):
+def execute_notebook(path, *, write: bool = True, timeout: int = 300, output=None, env=None):
     """Run ``path`` top to bottom in a fresh kernel; return ``(notebook, seconds)``.
 
     The kernel's working directory is the notebook's folder. With ``write`` the
     executed notebook replaces the file (or goes to ``output`` if given).
-    Raises ``nbclient.exceptions.CellExecutionError`` when a cell fails.
+    ``env`` maps environment variables to the values the kernel starts with
+    (``None``: unset). Raises ``nbclient.exceptions.CellExecutionError`` when a
+    cell fails.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -50,16 +52,22 @@ def execute_notebook(path, *, write: bool = True, timeout: int = 300, output=Non
         resources={"metadata": {"path": str(path.parent.resolve())}},
     )
     # Figures must be embedded even when the caller set MPLBACKEND=Agg (tests do).
-    saved = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    overrides = {**(env or {}), "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    saved = {name: os.environ.get(name) for name in overrides}
+    for name, value in overrides.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     start = time.perf_counter()
     try:
         client.execute()
     finally:
-        if saved is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
-            os.environ["MPLBACKEND"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     seconds = time.perf_counter() - start
     if write or output is not None:
         nbformat.write(nb, Path(output) if output is not None else path)

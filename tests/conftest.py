@@ -5,6 +5,15 @@ import zlib
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# The unit tests are hundreds of tiny programs whose compile time is most of
+# their run time: LLVM at -O0 compiles them about a third faster (and runs
+# them slower, which tiny tests do not notice). Only this process gets it: the
+# notebook kernels, which train for real, start with the caller's flags
+# (``kernel_env`` below). Set XLA_FLAGS yourself to override.
+KERNEL_XLA_FLAGS = os.environ.get("XLA_FLAGS")
+if "xla_backend_optimization_level" not in (KERNEL_XLA_FLAGS or ""):
+    os.environ["XLA_FLAGS"] = f"{KERNEL_XLA_FLAGS or ''} --xla_backend_optimization_level=0".strip()
+
 import jax
 import pytest
 from hypothesis import settings
@@ -23,7 +32,22 @@ def key(request):
 
 
 @pytest.fixture
+def kernel_env():
+    """Environment overrides for notebook kernels: the XLA flags the caller started with."""
+    return {"XLA_FLAGS": KERNEL_XLA_FLAGS}
+
+
+@pytest.fixture
 def x64():
     """Run the test body with float64 enabled (``jax.enable_x64``)."""
     with jax.enable_x64(True):
         yield
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the notebooks first, the last (and longest) first: with ``-n`` (pytest-xdist,
+    ``make test``) the workers start on the long items and fill in with the short unit
+    tests, instead of ending on one long notebook while the other cores idle."""
+    notebooks = [item for item in items if item.get_closest_marker("notebooks")]
+    rest = [item for item in items if not item.get_closest_marker("notebooks")]
+    items[:] = notebooks[::-1] + rest

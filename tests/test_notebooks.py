@@ -43,8 +43,8 @@ def test_imports_resolve(path):
 
 @pytest.mark.notebooks
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
-def test_notebook_runs_and_ledger_as_declared(path, tmp_path):
-    nb, seconds = execute_notebook(path, write=False, output=tmp_path / Path(path).name)
+def test_notebook_runs_and_ledger_as_declared(path, tmp_path, kernel_env):
+    nb, seconds = execute_notebook(path, write=False, output=tmp_path / Path(path).name, env=kernel_env)
     rows = read_ledger(nb, Path(path).stem)
     if not Path(path).stem.startswith("00_"):
         assert rows, f"{path} recorded no ledger rows"
