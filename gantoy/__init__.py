@@ -76,6 +76,7 @@ from gantoy.metrics import (
     mode_coverage_chance,
     modes_with_mass,
     wasserstein_to_data,
+    wasserstein_to_sample,
 )
 from gantoy.nets import mlp_apply, mlp_init, preactivation_grads
 from gantoy.training import (
@@ -159,7 +160,7 @@ from gantoy.critic import (
     wgan_critic_step,
     wgan_gp_critic_step,
 )
-from gantoy.progress import at_steps, js_estimate, median_filter, spearman, wasserstein_to_sample
+from gantoy.progress import at_steps, js_estimate, median_filter, spearman
 
 # --- games ------------------------------------------------------------------------
 from gantoy import games
@@ -275,6 +276,7 @@ __all__ = [
     "dominant_mode",
     "mode_coverage_chance",
     "wasserstein_to_data",
+    "wasserstein_to_sample",
     # collapse
     "collapse",
     "log_optimal_discriminator",
@@ -329,7 +331,6 @@ __all__ = [
     "at_steps",
     "js_estimate",
     "spearman",
-    "wasserstein_to_sample",
     # games
     "games",
     "DIRAC_LOSSES",

@@ -13,20 +13,20 @@ numbers that test it:
   loss gives, :math:`\\log 2 - L_D / 2`.
 * :func:`spearman`: the rank correlation between a loss and the exact
   distance at the snapshots (scipy).
-* :func:`wasserstein_to_sample`: the exact :math:`W_1` from every sample of
-  a stack (snapshots x seeds) to one data sample, in one vectorised call.
+
+The exact distance the numbers are compared with is
+:func:`gantoy.metrics.wasserstein_to_sample`.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["median_filter", "at_steps", "js_estimate", "spearman", "wasserstein_to_sample"]
+__all__ = ["median_filter", "at_steps", "js_estimate", "spearman"]
 
 
 def median_filter(x: ArrayLike, window: int = 101) -> np.ndarray:
@@ -120,44 +120,3 @@ def spearman(x: ArrayLike, y: ArrayLike) -> float:
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan")
     return float(spearmanr(x, y).statistic)
-
-
-def wasserstein_to_sample(samples: ArrayLike, reference: ArrayLike) -> np.ndarray:
-    """Exact :math:`W_1` from each ``[n, d]`` sample of a stack to one reference sample ``[m, d]``.
-
-    The same numbers as :func:`gantoy.metrics.wasserstein_to_data` given the
-    same data draw (``reference = data.sample(key, n)``), but one
-    ``jit(vmap(gantoy.wasserstein))`` call for the whole stack instead of a
-    Python loop over it: about three times faster for a few dozen
-    500-point snapshots.
-
-    Args:
-      samples: ``[..., n, d]`` (e.g. ``[seeds, snapshots, n, d]``).
-      reference: ``[m, d]``.
-
-    Returns:
-      ``[...]`` numpy array of distances.
-
-    References:
-      Arjovsky et al. 2017, Sec. 4.2 (W as the measure of sample quality).
-
-    >>> x = np.zeros((2, 3, 4, 1)) + np.arange(2.0)[:, None, None, None]
-    >>> wasserstein_to_sample(x, np.ones((4, 1))).tolist()
-    [[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]
-    """
-    x = np.asarray(samples)
-    ref = np.asarray(reference)
-    if x.ndim < 2 or ref.ndim != 2 or x.shape[-1] != ref.shape[-1]:
-        raise ValueError(f"samples must be [..., n, d] and reference [m, d]; got {x.shape} and {ref.shape}")
-    flat = x.reshape((-1,) + x.shape[-2:])
-    return np.asarray(_batched_wasserstein()(flat, ref), dtype=float).reshape(x.shape[:-2])
-
-
-@functools.lru_cache(maxsize=1)
-def _batched_wasserstein():
-    # One jitted function for the whole session: recreating it would recompile at every call.
-    import jax
-
-    from gantoy.wasserstein import wasserstein
-
-    return jax.jit(jax.vmap(wasserstein, in_axes=(0, None)))

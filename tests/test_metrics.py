@@ -110,3 +110,32 @@ def test_accepts_gantoy_mixtures(key):
     # per-mode std: the nearest mode's std sets the radius
     r = Mt.mode_coverage(jnp.array([[0.5, 0.0], [5.5, 0.0]]), jnp.array([[0.0, 0.0], [5.0, 0.0]]), jnp.array([0.1, 0.2]))
     assert r.hq_counts.tolist() == [0, 1]
+
+
+def test_wasserstein_to_sample_matches_the_jax_solver_pot_and_unequal_sizes(key):
+    """The threaded host path, the JAX exact solver and POT agree; n != m takes the LP."""
+    ot = pytest.importorskip("ot")
+    from gantoy.wasserstein import wasserstein
+
+    k1, k2 = jax.random.split(key)
+    # a collapsed generator (near-tied costs) and a spread one, against one data draw
+    samples = np.stack([np.asarray(around(k1, MODES[:1], 30)), np.asarray(around(k2, MODES, 30))])
+    ref = np.asarray(around(jax.random.fold_in(key, 3), MODES, 30))
+    w = Mt.wasserstein_to_sample(samples, ref)
+    assert w.shape == (2,)
+    for s, got in zip(samples, w):
+        m = ot.dist(s.astype(np.float64), ref.astype(np.float64), metric="euclidean")
+        np.testing.assert_allclose(got, ot.emd2(np.full(30, 1 / 30), np.full(30, 1 / 30), m), rtol=1e-9)
+        np.testing.assert_allclose(got, float(wasserstein(s, ref)), rtol=1e-5)
+    w2 = Mt.wasserstein_to_sample(samples, ref, p=2)
+    m2 = ot.dist(samples[1].astype(np.float64), ref.astype(np.float64))  # squared euclidean
+    np.testing.assert_allclose(w2[1], np.sqrt(ot.emd2(np.full(30, 1 / 30), np.full(30, 1 / 30), m2)), rtol=1e-9)
+    # unequal sizes: the transport LP, same as POT with uniform weights
+    uneq = Mt.wasserstein_to_sample(samples[:, :20], ref)
+    m = ot.dist(samples[1, :20].astype(np.float64), ref.astype(np.float64), metric="euclidean")
+    np.testing.assert_allclose(uneq[1], ot.emd2(np.full(20, 1 / 20), np.full(30, 1 / 30), m), rtol=1e-5)
+    assert np.ndim(Mt.wasserstein_to_sample(samples[0], ref)) == 0
+    with pytest.raises(ValueError, match="reference"):
+        Mt.wasserstein_to_sample(samples, ref[:, :1])
+    with pytest.raises(ValueError, match="p must be"):
+        Mt.wasserstein_to_sample(samples, ref, p=0)
