@@ -13,7 +13,10 @@ on the concatenated real and fake batch, ``torch.autograd.grad`` with
 ``create_graph=True`` for the penalty, ``zero_grad(set_to_none=True)``).
 
 Cases: width 128 and width 512 for one seed, and 8 seeds at width 128: gantoy
-vmaps the 8 seeds in one program, PyTorch trains them one after another.
+vmaps the 8 seeds in one program (``w128_8seeds``) or in one vmapped program
+per core, each in its own thread (``w128_8seeds_threads``:
+``gantoy.train(..., threads=cores)``; XLA runs one vmapped program on one
+core), PyTorch trains them one after another.
 Steps per second count generator steps summed over seeds. Both libraries use
 the same cores (all the process may use) in the same process; the two sides of
 a case alternate, repeat after repeat, so a shared machine's load falls on both
@@ -29,12 +32,13 @@ per CPU-second of the process (``time.process_time``, all threads: less
 sensitive to other processes' load, and it charges gantoy for its second
 thread) and their ``cpu_ratio``,
 ``gantoy_compile_s``, ``threads`` (cores the process may use),
+``gantoy_groups`` (the ``threads`` argument given to ``gantoy.train``),
 ``reference_threads`` (PyTorch's intra-op threads: 1 or all cores, whichever
 ran faster in a short calibration, so the reference is not slowed by threads
 fighting over busy cores) and ``load_1min`` (``os.getloadavg`` at the end of
 the case: other processes competing for the cores).
 
-Usage: ``python benchmarks/gan_throughput.py [--repeats 5] [--steps 96] [--cases w128,w512,w128_8seeds]``
+Usage: ``python benchmarks/gan_throughput.py [--repeats 5] [--steps 96] [--cases w128,w512,w128_8seeds,w128_8seeds_threads]``
 (or ``make bench-gan``, which installs ``torch==2.13.0`` into ``.venv`` first).
 torch is a benchmark-only dependency: ``gantoy`` never imports it.
 """
@@ -191,7 +195,7 @@ def check_same_math(width=32, tol=2e-4):
 
 
 # ----------------------------------------------------------------------------- gantoy
-def gantoy_runner(width: int, seeds: int, n_steps: int):
+def gantoy_runner(width: int, seeds: int, n_steps: int, threads: int = 1):
     """A call that trains ``n_steps`` generator steps (fresh state each call) and waits for the result."""
     cfg = gantoy.wgan_gp_config(gantoy.ring8(), g_hidden=(width,) * 3, d_hidden=(width,) * 3, z_dim=Z_DIM)
     key = jax.random.key(0)
@@ -201,7 +205,7 @@ def gantoy_runner(width: int, seeds: int, n_steps: int):
     jax.block_until_ready(state)
 
     def call():
-        res = gantoy.train(keys, cfg, n_steps, metrics=(), state=state)
+        res = gantoy.train(keys, cfg, n_steps, metrics=(), state=state, threads=threads)
         return jax.block_until_ready(res.state)
 
     return call
@@ -231,10 +235,10 @@ def best_torch_threads(width, threads, n_steps=5):
     return max(rates, key=rates.get)
 
 
-def measure(case, *, width, seeds, n_steps, repeats, threads):
+def measure(case, *, width, seeds, n_steps, repeats, threads, groups=1):
     ref_threads = best_torch_threads(width, threads)
     torch.set_num_threads(ref_threads)
-    g_call = gantoy_runner(width, seeds, n_steps)
+    g_call = gantoy_runner(width, seeds, n_steps, groups)
     t_call = torch_runner(width, seeds, n_steps)
     start = time.perf_counter()
     g_call()  # compiles
@@ -266,6 +270,7 @@ def measure(case, *, width, seeds, n_steps, repeats, threads):
         "cpu_ratio": round(g_cpu_rate / t_cpu_rate, 2),
         "gantoy_compile_s": round(first - statistics.median(g_times), 2),
         "threads": threads,
+        "gantoy_groups": groups,
         "reference_threads": ref_threads,
         "load_1min": round(os.getloadavg()[0], 2),
     }
@@ -279,7 +284,7 @@ def main(argv=None):
     parser.add_argument(
         "--steps", type=int, default=96, help="generator steps per timed call at width 128, one seed (an eighth of it per seed in the other cases)"
     )
-    parser.add_argument("--cases", default="w128,w512,w128_8seeds", help="comma-separated subset of the cases")
+    parser.add_argument("--cases", default="w128,w512,w128_8seeds,w128_8seeds_threads", help="comma-separated subset of the cases")
     args = parser.parse_args(argv)
     threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     err = check_same_math()
@@ -289,6 +294,8 @@ def main(argv=None):
         "w128": dict(width=128, seeds=1, n_steps=args.steps),
         "w512": dict(width=512, seeds=1, n_steps=eighth),
         "w128_8seeds": dict(width=128, seeds=8, n_steps=eighth),
+        # the same 8 seeds as one vmapped program per core (gantoy.train(..., threads=cores))
+        "w128_8seeds_threads": dict(width=128, seeds=8, n_steps=eighth, groups=max(g for g in (1, 2, 4, 8) if g <= threads)),
     }
     for name in args.cases.split(","):
         measure(f"wgan_gp_{name}", repeats=args.repeats, threads=threads, **cases[name])

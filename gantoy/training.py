@@ -24,6 +24,7 @@ dtype too).
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import functools
 import math
@@ -775,6 +776,7 @@ def train(
     state: GANState | None = None,
     chunk: int | None = None,
     progress: bool = False,
+    threads: int = 1,
 ) -> TrainResult:
     """Train ``n_steps`` generator steps for one seed or a batch of seeds.
 
@@ -798,6 +800,14 @@ def train(
       chunk: longest scanned segment (default: no limit, or a tenth of the run
         when ``progress``).
       progress: print the steps done and the time elapsed after every segment.
+      threads: for a batch of seeds, split it into this many equal groups and
+        train the groups at once, one thread each (each group is its own
+        ``vmap``-ed program). XLA runs one vmapped program on one core, so on a
+        multi-core CPU ``threads=2`` trains 8 seeds about 1.4x faster. A
+        group's numbers agree with ``threads=1`` only to rounding (XLA's
+        batched matrix products round differently for another batch size, and
+        GAN training amplifies that), so fix ``threads`` where results are
+        compared; it must divide the number of seeds.
 
     Returns:
       A :class:`TrainResult` with numpy metrics ``[seeds, n_steps, ...]`` (no
@@ -818,6 +828,15 @@ def train(
     n_steps = int(n_steps)
     if n_steps < 0:
         raise ValueError(f"n_steps must be >= 0; got {n_steps}")
+    threads = int(threads)
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1; got {threads}")
+    if threads > 1:
+        n_seeds = len(keys) if batched else 1
+        if not batched or n_seeds % threads:
+            raise ValueError(f"threads must divide the number of seeds; got threads={threads} for {n_seeds} seed(s)")
+        return _train_threaded(keys, config, n_steps, threads, state=state, metrics=want,
+                               snapshot_steps=snapshot_steps, n_samples=n_samples, chunk=chunk, progress=progress)
     fold = jax.vmap(_fold, in_axes=(0, None)) if batched else _fold
     k_init, k_train, k_snap = fold(keys, 0), fold(keys, 1), fold(keys, 2)
     if state is None:
@@ -868,6 +887,28 @@ def train(
             out[name] = np.concatenate([np.asarray(p[name]) for p in pieces], axis=axis)
     snap_arr = np.stack([np.asarray(s) for s in snapshots], axis=axis) if snapshots else None
     return TrainResult(state, out, snap_arr, snaps)
+
+
+def _train_threaded(keys, config, n_steps, threads, *, state, progress, **kw) -> TrainResult:
+    """:func:`train` on ``threads`` equal groups of seeds, one thread each, results concatenated."""
+    size = len(keys) // threads
+    parts = [slice(i * size, (i + 1) * size) for i in range(threads)]
+    if state is None:
+        state = _init_runner(config, True)(jax.vmap(_fold, in_axes=(0, None))(keys, 0))
+    states = [jax.tree_util.tree_map(lambda x, p=p: x[p], state) for p in parts]
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        futures = [
+            pool.submit(train, keys[p], config, n_steps, state=s, progress=progress and i == 0, **kw)
+            for i, (p, s) in enumerate(zip(parts, states))
+        ]
+        results = [f.result() for f in futures]
+    cat = lambda *xs: np.concatenate([np.asarray(x) for x in xs], axis=0)
+    return TrainResult(
+        jax.tree_util.tree_map(lambda *xs: jnp.concatenate(xs, axis=0), *[r.state for r in results]),
+        {name: cat(*[r.metrics[name] for r in results]) for name in results[0].metrics},
+        cat(*[r.snapshots for r in results]) if results[0].snapshots is not None else None,
+        results[0].snapshot_steps,
+    )
 
 
 # --------------------------------------------------------------------------- critic alone

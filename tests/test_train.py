@@ -167,6 +167,26 @@ def test_vmap_over_seeds_equals_loop(key):
             np.testing.assert_allclose(x[i], y, rtol=2e-4, atol=1e-6)
 
 
+def test_threads_train_groups_of_seeds_as_separate_programs(key):
+    """threads=2 is exactly two vmapped runs on the halves, concatenated; resumable; validated."""
+    keys = T.seed_keys(key, 4)
+    res = T.train(keys, CFG, 2, metrics=M, threads=2, snapshot_steps=(0, 2), n_samples=5)
+    assert res.metrics["d_grad_norm"].shape == (4, 2, 2) and res.snapshots.shape == (4, 2, 5, 2)
+    for half in (slice(0, 2), slice(2, 4)):
+        alone = T.train(keys[half], CFG, 2, metrics=M, snapshot_steps=(0, 2), n_samples=5)
+        for name in M:
+            np.testing.assert_array_equal(res.metrics[name][half], alone.metrics[name])
+        np.testing.assert_array_equal(res.snapshots[half], alone.snapshots)
+        assert leaves_equal(jax.tree_util.tree_map(lambda x: x[half], res.state), alone.state)
+    more = T.train(keys, CFG, 1, metrics=M, threads=2, state=res.state)
+    assert np.all(np.asarray(more.state.step) == 3)
+    for bad, match in ((dict(threads=0), "threads must be >= 1"), (dict(threads=3), "divide")):
+        with pytest.raises(ValueError, match=match):
+            T.train(keys, CFG, 1, metrics=M, **bad)
+    with pytest.raises(ValueError, match="divide"):
+        T.train(keys[0], CFG, 1, metrics=M, threads=2)
+
+
 # ----------------------------------------------------------------------------- metrics
 def test_generator_gradient_norms_both_paths_agree_under_instance_noise_and_r1(key):
     # instance noise (annealed over 4 steps) and R1 on both players, so those paths run too
