@@ -130,7 +130,7 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=int, default=300, help="per-cell timeout in seconds")
     parser.add_argument("--out", default="build/ledger.json")
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted(glob.glob("notebooks/[0-9][0-9]_*.ipynb"))
+    paths = args.notebooks or sorted(glob.glob("notebooks/[0-9][0-9]*_*.ipynb"))
     if not paths:
         print("no notebooks found", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ import pytest
 from gantoy.demo import execute_notebook, read_ledger
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted(glob.glob(str(ROOT / "notebooks" / "[0-9][0-9]_*.ipynb")))
+NOTEBOOKS = sorted(glob.glob(str(ROOT / "notebooks" / "[0-9][0-9]*_*.ipynb")))
 
 
 def _ids(paths):
