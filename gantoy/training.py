@@ -893,9 +893,8 @@ def _train_threaded(keys, config, n_steps, threads, *, state, progress, **kw) ->
     """:func:`train` on ``threads`` equal groups of seeds, one thread each, results concatenated."""
     size = len(keys) // threads
     parts = [slice(i * size, (i + 1) * size) for i in range(threads)]
-    if state is None:
-        state = _init_runner(config, True)(jax.vmap(_fold, in_axes=(0, None))(keys, 0))
-    states = [jax.tree_util.tree_map(lambda x, p=p: x[p], state) for p in parts]
+    # A fresh state is initialised seed by seed, so each group may start its own.
+    states = [None] * threads if state is None else [jax.tree_util.tree_map(lambda x, p=p: x[p], state) for p in parts]
     with concurrent.futures.ThreadPoolExecutor(threads) as pool:
         futures = [
             pool.submit(train, keys[p], config, n_steps, state=s, progress=progress and i == 0, **kw)
