@@ -178,6 +178,8 @@ def test_threads_train_groups_of_seeds_as_separate_programs(key):
             np.testing.assert_array_equal(res.metrics[name][half], alone.metrics[name])
         np.testing.assert_array_equal(res.snapshots[half], alone.snapshots)
         assert leaves_equal(jax.tree_util.tree_map(lambda x: x[half], res.state), alone.state)
+    # the same initial networks as one program over all seeds
+    assert leaves_equal(T.train(keys, CFG, 0, metrics=M, threads=2).state, T.train(keys, CFG, 0, metrics=M).state)
     more = T.train(keys, CFG, 1, metrics=M, threads=2, state=res.state)
     assert np.all(np.asarray(more.state.step) == 3)
     for bad, match in ((dict(threads=0), "threads must be >= 1"), (dict(threads=3), "divide")):
