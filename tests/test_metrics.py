@@ -139,3 +139,20 @@ def test_wasserstein_to_sample_matches_the_jax_solver_pot_and_unequal_sizes(key)
         Mt.wasserstein_to_sample(samples, ref[:, :1])
     with pytest.raises(ValueError, match="p must be"):
         Mt.wasserstein_to_sample(samples, ref, p=0)
+
+
+def test_wasserstein_to_sample_on_a_stack_matches_wasserstein_to_data_and_pot(key):
+    import gantoy
+
+    ot = pytest.importorskip("ot")
+    ring = gantoy.ring8()
+    k_s, k_d = jax.random.split(key)
+    samples = np.asarray(ring.sample(k_s, 2 * 3 * 40)).reshape(2, 3, 40, 2) * np.array([1.0, 1.3, 0.7])[:, None, None]
+    ref = np.asarray(ring.sample(k_d, 40))
+    w = gantoy.wasserstein_to_sample(samples, ref)
+    assert w.shape == (2, 3)
+    np.testing.assert_allclose(w, gantoy.wasserstein_to_data(k_d, samples, ring), rtol=1e-5)
+    m = ot.dist(samples[1, 2].astype(float), ref.astype(float), metric="euclidean")
+    np.testing.assert_allclose(w[1, 2], ot.emd2(np.full(40, 1 / 40), np.full(40, 1 / 40), m), rtol=1e-5)
+    with pytest.raises(ValueError, match="reference"):
+        gantoy.wasserstein_to_sample(samples, ref[:, :1])

@@ -1,10 +1,9 @@
-"""gantoy.progress against naive numpy, scipy and the metrics module."""
+"""gantoy.progress against naive numpy, scipy and gantoy's divergences."""
 
 import math
 
 import jax
 import numpy as np
-import ot
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -67,17 +66,3 @@ def test_spearman_constant_and_validation():
     assert math.isnan(P.spearman([1.0, 1.0, 1.0], [1.0, 2.0, 3.0]))
     with pytest.raises(ValueError, match="same n"):
         P.spearman([1.0, 2.0], [1.0, 2.0, 3.0])
-
-
-def test_wasserstein_to_sample_matches_metrics_and_pot(key):
-    ring = gantoy.ring8()
-    k_s, k_d = jax.random.split(key)
-    samples = np.asarray(ring.sample(k_s, 2 * 3 * 40)).reshape(2, 3, 40, 2) * np.array([1.0, 1.3, 0.7])[:, None, None]
-    ref = np.asarray(ring.sample(k_d, 40))
-    w = gantoy.wasserstein_to_sample(samples, ref)
-    assert w.shape == (2, 3)
-    np.testing.assert_allclose(w, gantoy.wasserstein_to_data(k_d, samples, ring), rtol=1e-5)
-    m = ot.dist(samples[1, 2].astype(float), ref.astype(float), metric="euclidean")
-    np.testing.assert_allclose(w[1, 2], ot.emd2(np.full(40, 1 / 40), np.full(40, 1 / 40), m), rtol=1e-5)
-    with pytest.raises(ValueError, match="reference"):
-        gantoy.wasserstein_to_sample(samples, ref[:, :1])
