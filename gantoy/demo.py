@@ -149,13 +149,20 @@ def execute_notebook(path, *, write: bool = True, timeout: int = 300, output=Non
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+    # While it runs, nbclient answers SIGINT / SIGTERM itself by shutting the
+    # kernel down (and notes it in _async_cleanup_kernel_future); whatever the
+    # run then raises, or even if it finishes, Ctrl-C must stop make demo.
     start = time.perf_counter()
     try:
         client.execute()
-    except CellExecutionError as err:
-        if err.ename == "KeyboardInterrupt":
+    except BaseException as err:
+        interrupted = isinstance(err, CellExecutionError) and err.ename == "KeyboardInterrupt"
+        if interrupted or _signalled(client):
             raise KeyboardInterrupt from err
         raise
+    else:
+        if _signalled(client):
+            raise KeyboardInterrupt
     finally:
         for name, value in saved.items():
             if value is None:
@@ -168,6 +175,10 @@ def execute_notebook(path, *, write: bool = True, timeout: int = 300, output=Non
     if write or output is not None:
         write_atomic(Path(output) if output is not None else path, nbformat.writes(nb) + "\n")
     return nb, seconds
+
+
+def _signalled(client) -> bool:
+    return getattr(client, "_async_cleanup_kernel_future", None) is not None
 
 
 def read_ledger(nb, notebook_name: str = "") -> list[dict]:
