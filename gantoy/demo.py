@@ -23,8 +23,8 @@ whose outputs are the committed notebooks.
 
 Every file is replaced atomically (a temporary file in the same folder,
 flushed to disk, then renamed over the old one): Ctrl-C, a killed process or
-a full disk leaves each file either as it was or complete. Ctrl-C stops the
-whole run. The exit status is non-zero when a notebook fails or any row is not
+a full disk leaves each file either as it was or complete. Ctrl-C while a
+notebook runs stops the whole run and writes nothing. The exit status is non-zero when a notebook fails or any row is not
 as declared.
 """
 
