@@ -187,8 +187,13 @@ def read_ledger(nb, notebook_name: str = "") -> list[dict]:
     An output holds either one row (``check(..., display=True)``) or a list of
     rows (``gantoy.ledger.show`` / ``table``). The rows are returned as
     stored, with ``notebook`` added; judge them with :func:`judge_rows`.
+
+    Raises:
+      ValueError: an output holds something that is not a row, or a row shown
+        on its own also appears in a table (it would count twice: record it
+        with ``check(..., display=False)``).
     """
-    rows = []
+    rows, singles, tabled = [], [], []
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
             continue
@@ -199,7 +204,15 @@ def read_ledger(nb, notebook_name: str = "") -> list[dict]:
             for row in payload if isinstance(payload, list) else [payload]:
                 if not isinstance(row, dict):
                     raise ValueError(f"{notebook_name}: a ledger output holds {row!r}, not a row")
+                (tabled if isinstance(payload, list) else singles).append(dict(row))
                 rows.append({**row, "notebook": notebook_name})
+    twice = [r for r in singles if r in tabled]
+    if twice:
+        raise ValueError(
+            f"{notebook_name}: {len(twice)} ledger row(s) shown on their own and again in a "
+            f"table, e.g. {twice[0]['claim']} {twice[0].get('what')!r}; record rows for "
+            "ledger.show(rows) with check(..., display=False)"
+        )
     return rows
 
 
@@ -372,7 +385,12 @@ def main(argv=None) -> int:
             times[name] = None
             continue
         times[name] = seconds
-        rows = judge_rows(read_ledger(nb, name))
+        try:
+            rows = judge_rows(read_ledger(nb, name))
+        except ValueError as err:
+            print(f"FAILED: {err}", flush=True)
+            failures.append(f"{name}: {err}")
+            continue
         off = [r for r in rows if not r["as_declared"]]
         print(f"{seconds:.1f} s, {len(rows)} ledger rows, "
               + (f"{len(off)} NOT as declared" if off else "all as declared"), flush=True)

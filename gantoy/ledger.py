@@ -45,7 +45,8 @@ last cell::
 :func:`show` (or :func:`table` as a cell's last expression) emits one output
 holding the table and the rows; each row is then read back exactly once.
 ``check(...)`` with the default ``display=True`` emits a one-row output of its
-own instead: use one way or the other for a given row, never both.
+own instead: use one way or the other for a given row, never both (``make
+demo`` refuses a row that appears alone and again in a table).
 
 Example:
     >>> row = check("C7", "|JS - log 2| at theta = 1", 0.0, "< 1e-12", display=False)

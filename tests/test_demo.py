@@ -49,6 +49,12 @@ def test_read_ledger_counts_single_rows_and_tables_once():
     assert len(demo.read_ledger(_nb(bundle[ledger.MIME]), "n")) == 2
 
 
+def test_read_ledger_refuses_a_row_shown_alone_and_in_a_table():
+    a, b = _row(value=0.1), _row("C8", 2, ">= 1")
+    with pytest.raises(ValueError, match="shown on their own and again in a table"):
+        demo.read_ledger(_nb(a, [a, b]), "n")
+
+
 def test_read_ledger_rejects_a_payload_that_is_not_a_row():
     with pytest.raises(ValueError, match="not a row"):
         demo.read_ledger(_nb([1, 2]), "n")
