@@ -247,13 +247,11 @@ def _start(cwd: Path):
     )
 
 
-@pytest.fixture(scope="module")
-def tiny_project(tmp_path_factory):
-    """A folder with one tiny notebook, old versions of its files, and the new
-    versions from one complete ``python -m gantoy.demo`` run."""
+def _tiny_project(root: Path) -> dict:
+    """A folder with one tiny notebook and old versions of its files, and the
+    new versions from one complete ``python -m gantoy.demo`` run."""
     import nbformat
 
-    root = tmp_path_factory.mktemp("tiny")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(_TINY)]
     files = {
@@ -273,9 +271,7 @@ def tiny_project(tmp_path_factory):
     return {"root": root, "old": files, "new": new, "out": out, "err": err, "seconds": seconds}
 
 
-@pytest.mark.notebooks
-def test_demo_prints_the_run_and_the_ledger_and_nothing_else(tiny_project):
-    out, err = tiny_project["out"], tiny_project["err"]
+def _check_quiet_output(out: str, err: str) -> None:
     assert err == ""  # no kernel warning (e.g. about unencrypted TCP transport)
     lines = out.splitlines()
     assert re.fullmatch(r"\[demo\] 01_tiny \.\.\. \d+\.\d s, 2 ledger rows, all as declared", lines[0])
@@ -283,22 +279,17 @@ def test_demo_prints_the_run_and_the_ledger_and_nothing_else(tiny_project):
     assert "[demo] verdicts written to docs/verdicts.md" in lines
     for line in lines:
         assert (line == "" or line.startswith(("[demo]", "claim", "---")) or re.match(r"C\d+ ", line)), line
-    records = json.loads(tiny_project["new"]["build/ledger.json"])
-    assert [r["measured"] for r in records] == ["inf", 0.09999996]
 
 
-@pytest.mark.notebooks
-@pytest.mark.parametrize("sig, seed", [(signal.SIGINT, 1), (signal.SIGKILL, 2), (signal.SIGKILL, 3)],
-                         ids=["SIGINT", "SIGKILL-a", "SIGKILL-b"])
-def test_demo_interrupted_leaves_every_file_old_or_new(tiny_project, sig, seed):
-    """Interrupt a real run at a random moment near its end, where it writes
-    the notebook, build/ledger.json and docs/verdicts.md: each file is whole,
+def _interrupt(project: dict, sig: int, seed: int) -> None:
+    """Interrupt a run at a random moment near its end, where it writes the
+    notebook, build/ledger.json and docs/verdicts.md: each file must be whole,
     and either its old or its new version."""
-    root, old, new = tiny_project["root"], tiny_project["old"], tiny_project["new"]
+    root, old, new = project["root"], project["old"], project["new"]
     for name, text in old.items():
         (root / name).write_text(text)
     p = _start(root)
-    time.sleep(random.Random(seed).uniform(0.6, 1.1) * tiny_project["seconds"])
+    time.sleep(random.Random(seed).uniform(0.6, 1.1) * project["seconds"])
     try:
         os.killpg(p.pid, sig)  # the whole group, as Ctrl-C in a terminal
     except ProcessLookupError:
@@ -306,6 +297,19 @@ def test_demo_interrupted_leaves_every_file_old_or_new(tiny_project, sig, seed):
     p.communicate(timeout=60)
     for name in old:
         text = (root / name).read_text()
-        assert text == old[name] or _normal(root / name) == new[name], (name, p.returncode)
+        assert text == old[name] or _normal(root / name) == new[name], (name, sig, p.returncode)
     if sig == signal.SIGINT:  # Python cleans up after itself; a killed process cannot
         assert not [x.name for x in root.rglob("*.tmp")]
+
+
+@pytest.mark.notebooks
+def test_demo_run_is_quiet_and_interruptions_leave_files_old_or_new(tmp_path):
+    """One real ``python -m gantoy.demo`` on a tiny notebook, then three runs
+    interrupted by Ctrl-C (SIGINT) or killed (SIGKILL). One test, so that
+    parallel workers never repeat the reference run (about 25 s in all)."""
+    project = _tiny_project(tmp_path)
+    _check_quiet_output(project["out"], project["err"])
+    records = json.loads(project["new"]["build/ledger.json"])
+    assert [r["measured"] for r in records] == ["inf", 0.09999996]
+    for sig, seed in [(signal.SIGINT, 1), (signal.SIGKILL, 2), (signal.SIGKILL, 3)]:
+        _interrupt(project, sig, seed)
