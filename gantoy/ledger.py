@@ -593,7 +593,10 @@ class Table:
         body = [self._cells(r) for r in self.rows]
         if not self.header:
             return "\n".join(
-                f"[ledger] {c[0]}: {c[1]} = {c[2]}  (threshold {c[3]})  -> {c[4]}" for c in body
+                f"[ledger] {r['claim']}: {r['what']} = {c[2]}  (threshold {r['threshold']}"
+                + (f", valid {r['valid']}" if r.get("valid") is not None else "")
+                + f")  -> {c[4]}"
+                for r, c in zip(self.rows, body)
             )
         grid = [list(_HEADERS)] + body
         widths = [max(len(line[i]) for line in grid) for i in range(len(_HEADERS) - 1)]
