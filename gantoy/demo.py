@@ -9,9 +9,23 @@ Usage::
 Each notebook runs in a fresh kernel (nbclient, per-cell timeout) from the
 ``notebooks/`` folder. The executed copy is written back in place by default,
 so the committed notebooks carry their outputs. The ledger rows are read back
-from the outputs of this run (see :mod:`gantoy.ledger`), printed as one table
-C1..C20 and written to ``build/ledger.json``. The exit status is non-zero when
-a notebook fails or any row's result differs from what it declared.
+from the outputs of this run (see :mod:`gantoy.ledger`) and judged again with
+:func:`gantoy.ledger.reevaluate`: the booleans stored in a row are not
+trusted, and a row whose stored booleans disagree with the recomputation is
+reported. The ledger is printed as one table C1..C20 and written, with the
+measured values at full precision, to ``build/ledger.json``.
+
+When every notebook ran (no notebooks named on the command line, and written
+back), the page ``docs/verdicts.md`` is written too: the claims ledger C1..C20
+and each notebook's run time, from this run. A run on a subset, or with
+``--no-write``, leaves that page alone, so it always describes one complete run
+whose outputs are the committed notebooks.
+
+Every file is replaced atomically (a temporary file in the same folder,
+flushed to disk, then renamed over the old one): Ctrl-C, a killed process or
+a full disk leaves each file either as it was or complete. Ctrl-C while a
+notebook runs stops the whole run and writes nothing. The exit status is non-zero when a notebook fails or any row is not
+as declared.
 """
 
 from __future__ import annotations
@@ -20,36 +34,112 @@ import argparse
 import glob
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from gantoy.ledger import MIME, format_value
+from gantoy.ledger import MIME, format_value, reevaluate, result_text
 
-__all__ = ["ALL_CLAIMS", "execute_notebook", "read_ledger", "ledger_table", "main"]
+__all__ = [
+    "ALL_CLAIMS",
+    "execute_notebook",
+    "judge_rows",
+    "ledger_table",
+    "main",
+    "read_ledger",
+    "verdicts_page",
+    "write_atomic",
+]
 
 ALL_CLAIMS = tuple(f"C{i}" for i in range(1, 21))
+VERDICTS = "docs/verdicts.md"
+_BOOLEANS = ("passed", "valid_ok", "as_declared")
+
+
+def write_atomic(path, text: str) -> None:
+    """Replace ``path`` by ``text`` so that an interruption leaves it old or new.
+
+    The text goes to a temporary file in the same folder, is flushed to disk
+    (``fsync``), and is renamed over ``path`` (``os.replace``, atomic on POSIX
+    and Windows). The file keeps its permission bits. If anything fails on
+    the way (Ctrl-C, a full disk), the temporary file is removed and ``path``
+    is untouched; only a killed process can leave a hidden
+    ``.NAME.*.tmp`` file behind, never a broken ``path``.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.json"
+        >>> write_atomic(p, "[1]"); p.read_text()
+        '[1]'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows cannot open folders
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(dir_fd)
 
 
 def execute_notebook(path, *, write: bool = True, timeout: int = 300, output=None, env=None):
     """Run ``path`` top to bottom in a fresh kernel; return ``(notebook, seconds)``.
 
     The kernel's working directory is the notebook's folder. With ``write`` the
-    executed notebook replaces the file (or goes to ``output`` if given).
-    ``env`` maps environment variables to the values the kernel starts with
-    (``None``: unset). Raises ``nbclient.exceptions.CellExecutionError`` when a
-    cell fails.
+    executed notebook replaces the file (or goes to ``output`` if given),
+    atomically (:func:`write_atomic`). ``env`` maps environment variables to
+    the values the kernel starts with (``None``: unset). On POSIX the kernel
+    talks to this process over local IPC sockets in a private temporary
+    folder rather than over TCP: nothing listens on the network, and the
+    kernel has no reason to warn about unencrypted transport. Raises ``nbclient.exceptions.CellExecutionError``
+    when a cell fails, and ``KeyboardInterrupt`` when the kernel was
+    interrupted (Ctrl-C reaches the kernel too).
     """
     import nbformat
     from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    from traitlets.config import Config
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
+    config = Config()
+    sockets = None
+    if os.name == "posix":  # sockets in a private folder, unique to this kernel
+        sockets = tempfile.mkdtemp(prefix="gantoy-kernel-")
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(sockets, "kernel")
     client = NotebookClient(
         nb,
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent.resolve())}},
+        config=config,
     )
     # Figures must be embedded even when the caller set MPLBACKEND=Agg (tests do).
     overrides = {**(env or {}), "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
@@ -59,68 +149,215 @@ def execute_notebook(path, *, write: bool = True, timeout: int = 300, output=Non
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+    # While it runs, nbclient answers SIGINT / SIGTERM itself by shutting the
+    # kernel down (and notes it in _async_cleanup_kernel_future); whatever the
+    # run then raises, or even if it finishes, Ctrl-C must stop make demo.
     start = time.perf_counter()
     try:
         client.execute()
+    except BaseException as err:
+        interrupted = isinstance(err, CellExecutionError) and err.ename == "KeyboardInterrupt"
+        if interrupted or _signalled(client):
+            raise KeyboardInterrupt from err
+        raise
+    else:
+        if _signalled(client):
+            raise KeyboardInterrupt
     finally:
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+        if sockets is not None:
+            shutil.rmtree(sockets, ignore_errors=True)
     seconds = time.perf_counter() - start
     if write or output is not None:
-        nbformat.write(nb, Path(output) if output is not None else path)
+        write_atomic(Path(output) if output is not None else path, nbformat.writes(nb) + "\n")
     return nb, seconds
 
 
+def _signalled(client) -> bool:
+    return getattr(client, "_async_cleanup_kernel_future", None) is not None
+
+
 def read_ledger(nb, notebook_name: str = "") -> list[dict]:
-    """The ledger rows a notebook's outputs carry, in order."""
-    rows = []
+    """The ledger rows a notebook's outputs carry, in order, each exactly once.
+
+    An output holds either one row (``check(..., display=True)``) or a list of
+    rows (``gantoy.ledger.show`` / ``table``). The rows are returned as
+    stored, with ``notebook`` added; judge them with :func:`judge_rows`.
+
+    Raises:
+      ValueError: an output holds something that is not a row, or a row shown
+        on its own also appears in a table (it would count twice: record it
+        with ``check(..., display=False)``).
+    """
+    rows, singles, tabled = [], [], []
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
             continue
         for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if MIME in data:
-                row = dict(data[MIME])
-                row["notebook"] = notebook_name
-                rows.append(row)
+            payload = out.get("data", {}).get(MIME)
+            if payload is None:
+                continue
+            for row in payload if isinstance(payload, list) else [payload]:
+                if not isinstance(row, dict):
+                    raise ValueError(f"{notebook_name}: a ledger output holds {row!r}, not a row")
+                (tabled if isinstance(payload, list) else singles).append(dict(row))
+                rows.append({**row, "notebook": notebook_name})
+    twice = [r for r in singles if r in tabled]
+    if twice:
+        raise ValueError(
+            f"{notebook_name}: {len(twice)} ledger row(s) shown on their own and again in a "
+            f"table, e.g. {twice[0]['claim']} {twice[0].get('what')!r}; record rows for "
+            "ledger.show(rows) with check(..., display=False)"
+        )
     return rows
 
 
-def ledger_table(rows: list[dict]) -> tuple[str, list[dict]]:
-    """Render rows as a C1..C20 table; claims without a row show as TODO.
+def judge_rows(rows: list[dict]) -> list[dict]:
+    """Judge every row again (:func:`gantoy.ledger.reevaluate`).
 
-    Returns the text and the list of objects written to ``build/ledger.json``.
+    Returns the re-evaluated rows. A row whose stored ``passed`` /
+    ``valid_ok`` / ``as_declared`` disagree with the recomputation gets
+    ``problem`` saying so (and ``as_declared`` False); a row that cannot be
+    judged (e.g. an older ledger's string value) gets ``problem`` with the
+    reason and counts as not as declared.
+
+    Example:
+        >>> from gantoy.ledger import check
+        >>> row = check("C7", "JS", 0.69, "> 0.6", display=False)
+        >>> judge_rows([{**row, "passed": False}])[0]["problem"]
+        'stored passed=False, but the row recomputes to True'
+    """
+    judged = []
+    for row in rows:
+        try:
+            fresh = reevaluate(row)
+        except (ValueError, TypeError, KeyError) as err:
+            judged.append({**row, "passed": None, "valid_ok": None, "as_declared": False,
+                           "problem": f"cannot be judged: {err}"})
+            continue
+        off = [k for k in _BOOLEANS if k in row and row[k] != fresh[k]]
+        if any(k not in row for k in _BOOLEANS):
+            off.append("the stored row lacks " + "/".join(k for k in _BOOLEANS if k not in row)
+                       + " (an older ledger format)")
+        if off:
+            fresh["problem"] = "; ".join(
+                f"stored {k}={row[k]}, but the row recomputes to {fresh[k]}" if k in row else k
+                for k in off
+            )
+            fresh["as_declared"] = False
+        judged.append(fresh)
+    return judged
+
+
+def _shown(row: dict) -> str:
+    return format_value(row.get("measured"), row.get("threshold"), row.get("valid"))
+
+
+def _status(row: dict) -> str:
+    if row["passed"] is None:
+        return "ERROR !"
+    if row["expected"]:
+        status = "PASS" if row["passed"] else "FAIL"
+    elif row["passed"]:
+        status = "PASS"
+    else:
+        status = "fail(decl)" if row["valid_ok"] else "INVALID"
+    return status if row["as_declared"] else status + " !"
+
+
+def ledger_table(rows: list[dict]) -> tuple[str, list[dict]]:
+    """Render judged rows (:func:`judge_rows`) as a C1..C20 table.
+
+    Claims without a row show as TODO; a result followed by ``!`` is not as
+    declared (the line below says why). Returns the text and the records
+    written to ``build/ledger.json`` (measured values at full precision, plus
+    ``shown``, the value as displayed).
     """
     by_claim: dict[str, list[dict]] = {c: [] for c in ALL_CLAIMS}
     for r in rows:
         by_claim.setdefault(r["claim"], []).append(r)
-    lines = [f"{'claim':6} {'notebook':34} {'result':10} {'measured':>12}  {'threshold':18} what"]
+    lines = [f"{'claim':6} {'notebook':28} {'result':11} {'value':>12}  {'threshold':20} what"]
     lines.append("-" * 110)
     records = []
-    for claim in ALL_CLAIMS:
+    for claim in by_claim:
         if not by_claim[claim]:
-            lines.append(f"{claim:6} {'-':34} {'TODO':10} {'':>12}  {'':18} not demonstrated yet")
+            lines.append(f"{claim:6} {'-':28} {'TODO':11} {'':>12}  {'':20} not demonstrated yet")
             continue
         for r in by_claim[claim]:
-            if r["passed"]:
-                status = "PASS" if r["expected"] else "PASS!?"
-            else:
-                status = "FAIL" if r["expected"] else "fail(decl)"
+            shown = _shown(r)
             lines.append(
-                f"{claim:6} {r['notebook'][:34]:34} {status:10} "
-                f"{format_value(r['measured']):>12}  {r['threshold'][:18]:18} {r['what']}"
+                f"{claim:6} {r['notebook'][:28]:28} {_status(r):11} {shown:>12}  "
+                f"{str(r.get('threshold'))[:20]:20} {r.get('what', '')}"
             )
-            if not r["expected"]:
-                lines.append(f"{'':6} {'':34} {'':10} {'':>12}  declared fail: {r['reason']}")
+            notes = []
+            if r.get("valid") is not None:
+                notes.append(f"valid: {r['valid']}")
+            if "problem" in r:
+                notes.append(r["problem"])
+            elif not r["expected"] or not r["as_declared"]:
+                notes.append(result_text(r))
+            if notes:
+                lines.append(f"{'':6} {'':28} {'':11} {'':>12}  " + "; ".join(notes))
             records.append(
                 {k: r.get(k) for k in (
-                    "claim", "notebook", "measured", "threshold", "passed", "what",
-                    "expected", "reason", "as_declared")}
+                    "claim", "notebook", "what", "measured", "threshold", "valid",
+                    "expected", "reason", "passed", "valid_ok", "as_declared")}
+                | {"shown": shown}
+                | ({"problem": r["problem"]} if "problem" in r else {})
             )
     return "\n".join(lines), records
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def verdicts_page(rows: list[dict], times: dict[str, float | None], when: str) -> str:
+    """The page ``docs/verdicts.md``: the claims ledger C1..C20 from one complete run.
+
+    Args:
+      rows: judged rows (:func:`judge_rows`).
+      times: each notebook's run time in seconds (``None``: the notebook failed).
+      when: the time of the run, shown in the header line.
+    """
+    out = [
+        "# Verdicts: the claims ledger C1..C20",
+        "",
+        f"Written by `make demo` from its last run ({when}); do not edit this page by hand.",
+        "Each value is shown with the digits that judge it as the full-precision value does;",
+        "`build/ledger.json` holds the full values.",
+        "",
+        "| claim | notebook | what was measured | value | threshold | result |",
+        "|---|---|---|---|---|---|",
+    ]
+    by_claim: dict[str, list[dict]] = {c: [] for c in ALL_CLAIMS}
+    for r in rows:
+        by_claim.setdefault(r["claim"], []).append(r)
+    for claim, claim_rows in by_claim.items():
+        if not claim_rows:
+            out.append(f"| {claim} | - | not demonstrated | | | TODO |")
+        for r in claim_rows:
+            cond = r.get("threshold", "")
+            if r.get("valid") is not None:
+                cond = f"{cond} (valid: {r['valid']})"
+            if "problem" in r:
+                result = f"**not as declared**: {r['problem']}"
+            elif r["as_declared"]:
+                result = result_text(r)
+            else:
+                result = f"**{result_text(r)}**"
+            cells = [claim, r["notebook"], r.get("what", ""), _shown(r), cond, result]
+            out.append("| " + " | ".join(_md(c) for c in cells) + " |")
+    out += ["", "## Run time per notebook", "", "| notebook | seconds |", "|---|---|"]
+    for name, seconds in times.items():
+        out.append(f"| {name} | {'FAILED' if seconds is None else f'{seconds:.1f}'} |")
+    total = sum(s for s in times.values() if s is not None)
+    out += [f"| total | {total:.1f} |", ""]
+    return "\n".join(out)
 
 
 def main(argv=None) -> int:
@@ -134,31 +371,43 @@ def main(argv=None) -> int:
     if not paths:
         print("no notebooks found", file=sys.stderr)
         return 2
-    all_rows, failures, total = [], [], 0.0
+    all_rows, failures, times = [], [], {}
     for p in paths:
         name = Path(p).stem
-        print(f"[demo] running {name} ...", flush=True)
+        print(f"[demo] {name} ...", end=" ", flush=True)
         try:
             nb, seconds = execute_notebook(p, write=not args.no_write, timeout=args.timeout)
+        except KeyboardInterrupt:
+            raise
         except Exception as err:  # report and go on with the others
-            print(f"[demo] {name} FAILED: {type(err).__name__}: {str(err)[-2000:]}", flush=True)
+            print(f"FAILED: {type(err).__name__}: {str(err)[-2000:]}", flush=True)
             failures.append(f"{name}: {type(err).__name__}")
+            times[name] = None
             continue
-        total += seconds
-        rows = read_ledger(nb, name)
-        off = [r for r in rows if r["passed"] != r["expected"]]
-        print(f"[demo] {name}: {seconds:.1f} s, {len(rows)} ledger rows, "
-              f"{len(off)} not as declared", flush=True)
-        failures += [f"{name}: {r['claim']} {r['what']}" for r in off]
+        times[name] = seconds
+        try:
+            rows = judge_rows(read_ledger(nb, name))
+        except ValueError as err:
+            print(f"FAILED: {err}", flush=True)
+            failures.append(f"{name}: {err}")
+            continue
+        off = [r for r in rows if not r["as_declared"]]
+        print(f"{seconds:.1f} s, {len(rows)} ledger rows, "
+              + (f"{len(off)} NOT as declared" if off else "all as declared"), flush=True)
+        failures += [f"{name}: {r['claim']} {r.get('what', '')}: "
+                     + (r["problem"] if "problem" in r else result_text(r)) for r in off]
         all_rows += rows
     text, records = ledger_table(all_rows)
+    total = sum(s for s in times.values() if s is not None)
     print()
     print(text)
     print(f"\n[demo] {len(paths)} notebooks in {total:.1f} s of execution")
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(records, f, indent=1)
+    write_atomic(args.out, json.dumps(records, indent=1) + "\n")
     print(f"[demo] ledger written to {args.out}")
+    if not args.notebooks and not args.no_write:
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        write_atomic(VERDICTS, verdicts_page(all_rows, times, when))
+        print(f"[demo] verdicts written to {VERDICTS}")
     if failures:
         print("[demo] results that differ from what was declared (or notebooks that failed):")
         for f_ in failures:
@@ -168,4 +417,8 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\n[demo] interrupted: every file is as it was or complete", file=sys.stderr)
+        sys.exit(130)

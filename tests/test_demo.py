@@ -1,0 +1,315 @@
+"""``make demo``: rows judged again, the ledger files, atomic write-back, quiet output."""
+
+import errno
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gantoy import demo, ledger
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _nb(*payloads):
+    """A notebook-like object whose outputs carry the given MIME payloads."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={ledger.MIME: p, "text/plain": "x"})
+        for p in payloads
+    ]
+    nb.cells = [cell, nbformat.v4.new_markdown_cell("text")]
+    return nbformat.from_dict(json.loads(nbformat.writes(nb)))
+
+
+def _row(claim="C7", value=0.5, threshold="< 1", **kw):
+    return ledger.check(claim, "x", value, threshold, display=False, **kw)
+
+
+# --- reading and judging rows ------------------------------------------------------
+
+
+def test_read_ledger_counts_single_rows_and_tables_once():
+    a, b, c = _row(value=0.1), _row("C8", 2, ">= 1"), _row("C9", 3, "== 3")
+    rows = demo.read_ledger(_nb(a, [b, c]), "04_x")
+    assert [r["claim"] for r in rows] == ["C7", "C8", "C9"]
+    assert all(r["notebook"] == "04_x" for r in rows)
+    # The output of ledger.show is what a notebook really holds.
+    bundle = ledger.table([a, b])._repr_mimebundle_()
+    assert len(demo.read_ledger(_nb(bundle[ledger.MIME]), "n")) == 2
+
+
+def test_read_ledger_refuses_a_row_shown_alone_and_in_a_table():
+    a, b = _row(value=0.1), _row("C8", 2, ">= 1")
+    with pytest.raises(ValueError, match="shown on their own and again in a table"):
+        demo.read_ledger(_nb(a, [a, b]), "n")
+
+
+def test_read_ledger_rejects_a_payload_that_is_not_a_row():
+    with pytest.raises(ValueError, match="not a row"):
+        demo.read_ledger(_nb([1, 2]), "n")
+
+
+def test_judge_rows_recomputes_and_flags_forged_booleans():
+    good = _row(value=0.5)
+    forged = {**_row(value=2.0), "passed": True, "as_declared": True}  # 2 < 1 is false
+    judged = demo.judge_rows([good, forged])
+    assert judged[0]["as_declared"] and "problem" not in judged[0]
+    assert judged[1]["passed"] is False and judged[1]["as_declared"] is False
+    assert "stored passed=True" in judged[1]["problem"]
+
+
+def test_judge_rows_flags_rows_it_cannot_judge():
+    old = {"claim": "C11", "what": "x", "measured": "ratio 100.5", "threshold": "ratio > 10",
+           "passed": True, "expected": True, "reason": "", "as_declared": True}
+    (row,) = demo.judge_rows([old])
+    assert row["as_declared"] is False and row["passed"] is None
+    assert row["problem"].startswith("cannot be judged")
+    text, records = demo.ledger_table([{**row, "notebook": "06"}])
+    assert "ERROR !" in text and records[0]["problem"] == row["problem"]
+
+
+def test_judge_rows_flags_a_row_without_stored_valid_ok():
+    old = {k: v for k, v in _row().items() if k != "valid_ok"}
+    (row,) = demo.judge_rows([old])
+    assert not row["as_declared"] and "older ledger format" in row["problem"]
+
+
+def test_declared_failure_out_of_range_fails_the_demo_table():
+    nan = ledger.check("C3", "modes", float("nan"), ">= 6", expected=False,
+                       reason="toy scale", valid="in [0, 8]", display=False)
+    rows = [{**r, "notebook": "06"} for r in demo.judge_rows([nan])]
+    text, records = demo.ledger_table(rows)
+    assert "INVALID !" in text and "valid: in [0, 8]" in text
+    assert records[0]["as_declared"] is False and records[0]["measured"] == "nan"
+
+
+def test_ledger_json_records_full_precision():
+    rows = [{**r, "notebook": "02"} for r in demo.judge_rows([_row(value=0.09999996, threshold="< 0.1")])]
+    _, records = demo.ledger_table(rows)
+    assert records[0]["measured"] == 0.09999996
+    assert records[0]["shown"] == "0.09999996"
+    assert json.loads(json.dumps(records)) == records
+
+
+def test_verdicts_page_lists_every_claim_and_escapes_pipes():
+    rows = [
+        _row(value=2.2e-16, threshold="< 1e-12"),
+        ledger.check("C3", "modes", 2, ">= 6", expected=False, reason="toy scale",
+                     valid="in [0, 8]", display=False),
+    ]
+    rows = [{**r, "notebook": "04", "what": "|JS - log 2|"} for r in demo.judge_rows(rows)]
+    page = demo.verdicts_page(rows, {"04": 12.34, "05": None}, "2026-01-01 00:00 UTC")
+    assert "do not edit this page by hand" in page.splitlines()[2]
+    table_lines = [l for l in page.splitlines() if re.match(r"\| C\d+ \|", l)]
+    assert [l.split("|")[1].strip() for l in table_lines] == [f"C{i}" for i in range(1, 21)]
+    assert "\\|JS - log 2\\|" in page and "2.2e-16" in page
+    assert "fail (declared): toy scale" in page and "(valid: in [0, 8])" in page
+    assert "| 04 | 12.3 |" in page and "| 05 | FAILED |" in page
+
+
+# --- atomic writes -----------------------------------------------------------------
+
+
+def test_write_atomic_replaces_and_keeps_permissions(tmp_path):
+    p = tmp_path / "f.json"
+    p.write_text("old")
+    os.chmod(p, 0o640)
+    demo.write_atomic(p, "new")
+    assert p.read_text() == "new" and (p.stat().st_mode & 0o777) == 0o640
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["f.json"]
+
+
+@pytest.mark.parametrize("where", ["write", "fsync", "replace"])
+def test_write_atomic_failure_keeps_the_old_file(tmp_path, monkeypatch, where):
+    p = tmp_path / "f.json"
+    p.write_text("old")
+    full = OSError(errno.ENOSPC, "No space left on device")
+
+    def fail(*args, **kwargs):
+        raise full
+
+    if where == "fsync":
+        monkeypatch.setattr(demo.os, "fsync", fail)
+    elif where == "replace":
+        monkeypatch.setattr(demo.os, "replace", fail)
+    else:  # the disk fills up while the text is written
+        monkeypatch.setattr(demo.os, "fdopen", lambda fd, *a, **k: _FailingFile(fd, full))
+    with pytest.raises(OSError, match="No space"):
+        demo.write_atomic(p, "new" * 1000)
+    assert p.read_text() == "old"
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["f.json"]
+
+
+class _FailingFile:
+    def __init__(self, fd, err):
+        self.fd, self.err = fd, err
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.fd)
+
+    def write(self, text):
+        raise self.err
+
+
+_WRITER = """
+import json, sys, types
+# Load gantoy.demo without the package's __init__ (which imports JAX): this
+# test is about the file system only, and starts in a fraction of a second.
+sys.modules["gantoy"] = pkg = types.ModuleType("gantoy")
+pkg.__path__ = [sys.argv[2]]
+from gantoy.demo import write_atomic
+path = sys.argv[1]
+versions = [json.dumps({"v": v, "pad": [v] * 200000}) for v in (1, 2)]
+print("ready", flush=True)
+i = 0
+while True:
+    write_atomic(path, versions[i % 2]); i += 1
+"""
+
+
+def test_write_atomic_survives_sigkill_mid_write(tmp_path):
+    """Writers replacing a 1 MB file over and over, killed at random moments:
+    the file is always one whole version."""
+    rng = random.Random(0)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = []
+    for i in range(3):
+        path = tmp_path / f"f{i}.json"
+        path.write_text(json.dumps({"v": 0}))
+        procs.append((path, subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(path), str(ROOT / "gantoy")], stdout=subprocess.PIPE, text=True, env=env)))
+    try:
+        for path, p in procs:
+            assert p.stdout.readline().strip() == "ready"
+        for path, p in procs:
+            time.sleep(rng.uniform(0.01, 0.3))
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            assert json.loads(path.read_text())["v"] in (0, 1, 2)
+    finally:
+        for _, p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+# --- a real `python -m gantoy.demo` on a tiny notebook -----------------------------
+
+_TINY = """\
+from gantoy import ledger
+rows = [
+    ledger.check("C7", "KL at theta = 1", float("inf"), "== inf", display=False),
+    ledger.check("C8", "median slope", 0.09999996, "< 0.1", display=False),
+]
+print("padding so that the write-back takes a moment\\n" * 20000)
+ledger.show(rows)"""
+
+
+def _normal(path: Path) -> str:
+    """A file's content without what changes from run to run (timestamps, seconds)."""
+    text = path.read_text()
+    if path.suffix == ".ipynb":
+        import nbformat
+
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+        for cell in nb.cells:
+            cell.metadata.pop("execution", None)
+        return nbformat.writes(nb)
+    if path.suffix == ".json":
+        return json.dumps(json.loads(text))
+    text = re.sub(r"\(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)", "(WHEN)", text)
+    return re.sub(r"\| \d+\.\d \|", "| S |", text)
+
+
+def _start(cwd: Path):
+    # A terminal delivers Ctrl-C with SIGINT at its default action; a test
+    # runner in the background may have it ignored: restore it.
+    return subprocess.Popen(
+        [sys.executable, "-m", "gantoy.demo"], cwd=cwd, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def _tiny_project(root: Path) -> dict:
+    """A folder with one tiny notebook and old versions of its files, and the
+    new versions from one complete ``python -m gantoy.demo`` run."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(_TINY)]
+    files = {
+        "notebooks/01_tiny.ipynb": nbformat.writes(nb),
+        "build/ledger.json": "[]\n",
+        "docs/verdicts.md": "old page\n",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    start = time.perf_counter()
+    p = _start(root)
+    out, err = p.communicate(timeout=120)
+    seconds = time.perf_counter() - start
+    assert p.returncode == 0, out + err
+    new = {name: _normal(root / name) for name in files}
+    return {"root": root, "old": files, "new": new, "out": out, "err": err, "seconds": seconds}
+
+
+def _check_quiet_output(out: str, err: str) -> None:
+    assert err == ""  # no kernel warning (e.g. about unencrypted TCP transport)
+    lines = out.splitlines()
+    assert re.fullmatch(r"\[demo\] 01_tiny \.\.\. \d+\.\d s, 2 ledger rows, all as declared", lines[0])
+    assert any(re.match(r"C8 +01_tiny +PASS +0\.09999996 +< 0\.1", l) for l in lines)
+    assert "[demo] verdicts written to docs/verdicts.md" in lines
+    for line in lines:
+        assert (line == "" or line.startswith(("[demo]", "claim", "---")) or re.match(r"C\d+ ", line)), line
+
+
+def _interrupt(project: dict, sig: int, seed: int) -> None:
+    """Interrupt a run at a random moment near its end, where it writes the
+    notebook, build/ledger.json and docs/verdicts.md: each file must be whole,
+    and either its old or its new version."""
+    root, old, new = project["root"], project["old"], project["new"]
+    for name, text in old.items():
+        (root / name).write_text(text)
+    p = _start(root)
+    time.sleep(random.Random(seed).uniform(0.6, 1.1) * project["seconds"])
+    try:
+        os.killpg(p.pid, sig)  # the whole group, as Ctrl-C in a terminal
+    except ProcessLookupError:
+        pass  # it had already finished
+    p.communicate(timeout=60)
+    for name in old:
+        text = (root / name).read_text()
+        assert text == old[name] or _normal(root / name) == new[name], (name, sig, p.returncode)
+    if sig == signal.SIGINT:  # Python cleans up after itself; a killed process cannot
+        assert not [x.name for x in root.rglob("*.tmp")]
+
+
+@pytest.mark.notebooks
+def test_demo_run_is_quiet_and_interruptions_leave_files_old_or_new(tmp_path):
+    """One real ``python -m gantoy.demo`` on a tiny notebook, then three runs
+    interrupted by Ctrl-C (SIGINT) or killed (SIGKILL). One test, so that
+    parallel workers never repeat the reference run (about 25 s in all)."""
+    project = _tiny_project(tmp_path)
+    _check_quiet_output(project["out"], project["err"])
+    records = json.loads(project["new"]["build/ledger.json"])
+    assert [r["measured"] for r in records] == ["inf", 0.09999996]
+    for sig, seed in [(signal.SIGINT, 1), (signal.SIGKILL, 2), (signal.SIGKILL, 3)]:
+        _interrupt(project, sig, seed)
