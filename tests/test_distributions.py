@@ -433,8 +433,10 @@ def _sharp_supports():
         "sharp swiss roll": (D.swiss_roll(noise=0.0), "Curve has no density .*noise = 0"),
         "atoms": (D.gaussian_mixture([[0.0, 0.0], [1.0, 0.0]], 0.0), "GaussianMixture has no density .*std = 0"),
         "one atom": (D.gaussian_mixture([[0.0, 0.0], [1.0, 0.0]], [0.3, 0.0]), "GaussianMixture has no density"),
-        "low rank": (D.Gaussian(jnp.zeros(3), jnp.array([[1.0], [2.0], [0.0]])), r"Gaussian has no density .*rank 1 < d = 3"),
-        "rank 2 of 3": (D.Gaussian(jnp.zeros(3), jnp.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])), r"Gaussian has no density .*rank 2 < d = 3"),
+        "low rank": (D.Gaussian(jnp.zeros(3), jnp.array([[1.0], [2.0], [0.0]])),
+                     "Gaussian has no density .*rank 1 < d = 3"),
+        "rank 2 of 3": (D.Gaussian(jnp.zeros(3), jnp.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])),
+                        "Gaussian has no density .*rank 2 < d = 3"),
     }
 
 
