@@ -112,6 +112,27 @@ def _check_sigma(sigma, *, positive: bool, name: str = "sigma") -> None:
         raise ValueError(f"{name} must be finite and {need}; got {float(s)!r}")
 
 
+def _check_smoothing(dist, sigma, why: str | Callable[[], str]) -> None:
+    """``sigma`` a finite scalar ``>= 0``, and ``> 0`` when ``dist`` has no density.
+
+    ``why`` (or ``why()``, called only for the message) says what makes the
+    support sharp. Only concrete values are checked:
+    under ``jit`` the log densities return NaN instead (see :func:`_nan_unless`).
+    """
+    _check_sigma(sigma, positive=False)
+    s = _concrete(sigma)
+    if s is not None and s == 0 and not dist.has_density():
+        raise ValueError(
+            f"sigma must be > 0: {type(dist).__name__} has no density without smoothing "
+            f"({why() if callable(why) else why}); got sigma = 0.0"
+        )
+
+
+def _nan_unless(ok: Array, logp: Array) -> Array:
+    """``logp`` where ``ok``, NaN elsewhere: a sharp support at ``sigma = 0`` under ``jit``."""
+    return jnp.where(ok, logp, jnp.nan)
+
+
 def _check_points(x, dim: int, name: str = "x") -> Array:
     x = jnp.asarray(x)
     if not jnp.issubdtype(x.dtype, jnp.floating):
@@ -327,10 +348,14 @@ class Segment:
         return self.start[None, :] + z * (self.end - self.start)[None, :]
 
     def log_prob_smoothed(self, x: ArrayLike, sigma: ArrayLike) -> Array:
-        """Exact log density of :math:`P * N(0, \\sigma^2 I)` at ``x [n, d]``; returns ``[n]``."""
-        _check_sigma(sigma, positive=True)
+        """Exact log density of :math:`P * N(0, \\sigma^2 I)` at ``x [n, d]``; returns ``[n]``.
+
+        ``sigma`` must be > 0 (``ValueError`` otherwise; NaN under ``jit``).
+        """
+        _check_smoothing(self, sigma, "a segment")
         x = _check_points(x, self.dim)
-        return _segment_logpdf(x, self.start[None, :], self.end[None, :], sigma)[:, 0]
+        logp = _segment_logpdf(x, self.start[None, :], self.end[None, :], sigma)[:, 0]
+        return _nan_unless(jnp.asarray(sigma) > 0, logp)
 
     def quadrature(self, sigma: ArrayLike, order: int = 16) -> tuple[Array, Array]:
         """Nodes ``[4 order * order**d, d]`` and log weights for :math:`E_{P_\\sigma}`.
@@ -453,12 +478,13 @@ class Curve:
     def log_prob_smoothed(self, x: ArrayLike, sigma: ArrayLike) -> Array:
         """Log density of :math:`P * N(0, \\sigma^2 I)` at ``x [n, d]`` (polyline); returns ``[n]``.
 
-        ``sigma`` may be 0 when the curve has ``noise > 0``.
+        ``sigma`` may be 0 when the curve has ``noise > 0``; a sharp curve
+        (``noise = 0``) needs ``sigma > 0`` (``ValueError`` otherwise; NaN under ``jit``).
         """
-        _check_sigma(sigma, positive=False)
+        _check_smoothing(self, sigma, "a sharp curve: noise = 0")
         x = _check_points(x, self.dim)
         s = jnp.sqrt(jnp.asarray(sigma, x.dtype) ** 2 + self.noise**2)
-        return _polyline_logpdf(x, self.vertices(), s)
+        return _nan_unless(s > 0, _polyline_logpdf(x, self.vertices(), s))
 
     def distance(self, x: ArrayLike, n_pieces: int | None = None) -> Array:
         """``[n]`` Euclidean distance from each point of ``x [n, d]`` to the polyline."""
@@ -620,14 +646,19 @@ class Circle:
         return x + self.noise * jax.random.normal(ke, x.shape, x.dtype)
 
     def log_prob_smoothed(self, x: ArrayLike, sigma: ArrayLike) -> Array:
-        """Exact log density of :math:`P * N(0, \\sigma^2 I)` at ``x [n, 2]``; returns ``[n]``."""
-        _check_sigma(sigma, positive=False)
+        """Exact log density of :math:`P * N(0, \\sigma^2 I)` at ``x [n, 2]``; returns ``[n]``.
+
+        ``sigma`` may be 0 when ``noise > 0``; a sharp circle needs ``sigma > 0``
+        (``ValueError`` otherwise; NaN under ``jit``).
+        """
+        _check_smoothing(self, sigma, "a sharp circle: noise = 0")
         x = _check_points(x, 2)
         s2 = jnp.asarray(sigma, x.dtype) ** 2 + self.noise**2
         rho = _safe_norm(x - self.center[None, :])
-        return -((rho - self.radius) ** 2) / (2 * s2) - jnp.log(2 * jnp.pi * s2) + jnp.log(
+        logp = -((rho - self.radius) ** 2) / (2 * s2) - jnp.log(2 * jnp.pi * s2) + jnp.log(
             i0e(self.radius * rho / s2)
         )
+        return _nan_unless(s2 > 0, logp)
 
     def quadrature(self, sigma: ArrayLike, order: int = 16) -> tuple[Array, Array]:
         """``8 * order`` equally spaced angles (spectrally exact) times Gauss-Hermite."""
@@ -684,8 +715,13 @@ class Gaussian:
 
     def has_density(self) -> bool:
         """Whether :math:`P` itself has a density: when :math:`AA^\\top` has full rank."""
+        rank = self._rank()
+        return True if rank is None else rank == self.dim
+
+    def _rank(self) -> int | None:
+        """Numerical rank of ``scale`` (``None`` when traced)."""
         c = _concrete(self.scale)
-        return True if c is None else bool(np.linalg.matrix_rank(c) == self.dim)
+        return None if c is None else int(np.linalg.matrix_rank(c))
 
     def smoothed_cov(self, sigma: ArrayLike) -> Array:
         """``[d, d]`` covariance of :math:`P * N(0, \\sigma^2 I)`: :math:`A A^\\top + \\sigma^2 I`."""
@@ -700,14 +736,18 @@ class Gaussian:
     def log_prob_smoothed(self, x: ArrayLike, sigma: ArrayLike) -> Array:
         """Log density of :math:`N(\\mu, AA^\\top + \\sigma^2 I)` at ``x [n, d]`` (Cholesky); ``[n]``.
 
-        ``sigma = 0`` is allowed when :math:`AA^\\top` is positive definite.
+        ``sigma = 0`` is allowed when :math:`AA^\\top` is positive definite; a
+        Gaussian of lower rank needs ``sigma > 0`` (``ValueError`` otherwise).
+        Under ``jit`` a Cholesky factor with a zero (or NaN) on its diagonal
+        gives NaN; a covariance singular only up to rounding may pass there.
         """
-        _check_sigma(sigma, positive=False)
+        _check_smoothing(self, sigma, lambda: f"covariance of rank {self._rank()} < d = {self.dim}")
         x = _check_points(x, self.dim)
         chol = jnp.linalg.cholesky(self.smoothed_cov(sigma))
         r = jax.scipy.linalg.solve_triangular(chol, (x - self.mean[None, :]).T, lower=True)
         logdet = 2.0 * jnp.sum(jnp.log(jnp.diagonal(chol)))
-        return -0.5 * jnp.sum(r * r, axis=0) - 0.5 * (self.dim * _LOG_2PI + logdet)
+        logp = -0.5 * jnp.sum(r * r, axis=0) - 0.5 * (self.dim * _LOG_2PI + logdet)
+        return _nan_unless(_positive_definite(chol), logp)
 
     def quadrature(self, sigma: ArrayLike, order: int = 16) -> tuple[Array, Array]:
         """Tensor Gauss-Hermite (``order**d`` nodes) mapped through the Cholesky factor."""
@@ -717,6 +757,11 @@ class Gaussian:
         chol = jnp.linalg.cholesky(self.smoothed_cov(sigma))
         nodes = self.mean[None, :] + jnp.asarray(z, self.mean.dtype) @ chol.T
         return nodes, jnp.asarray(lz, self.mean.dtype)
+
+
+def _positive_definite(chol: Array) -> Array:
+    """Whether a Cholesky factor ``[d, d]`` is of a positive definite matrix: diagonal > 0 (not NaN)."""
+    return jnp.all(jnp.diagonal(chol) > 0)
 
 
 def gaussian(mean: ArrayLike, cov: ArrayLike | None = None, *, std: ArrayLike | None = None) -> Gaussian:
@@ -789,8 +834,13 @@ class GaussianMixture:
         return self.means[idx] + self.std[idx][:, None] * z
 
     def log_prob_smoothed(self, x: ArrayLike, sigma: ArrayLike) -> Array:
-        """Exact log density of :math:`P * N(0, \\sigma^2 I)` at ``x [n, d]``; returns ``[n]``."""
-        _check_sigma(sigma, positive=False)
+        """Exact log density of :math:`P * N(0, \\sigma^2 I)` at ``x [n, d]``; returns ``[n]``.
+
+        ``sigma`` may be 0 when every ``std > 0``; a component with ``std = 0`` is
+        an atom, and then ``sigma`` must be > 0 (``ValueError`` otherwise; NaN
+        under ``jit``).
+        """
+        _check_smoothing(self, sigma, "a component with std = 0 is an atom")
         x = _check_points(x, self.dim)
         return _mixture_logpdf(x, self.means, self.std, self.weights, sigma)
 
@@ -808,7 +858,7 @@ def _mixture_logpdf(x, means, std, weights, sigma):
     var = std**2 + jnp.asarray(sigma, x.dtype) ** 2  # [k]
     diff = x[:, None, :] - means[None, :, :]
     logn = -0.5 * jnp.sum(diff * diff, axis=-1) / var[None, :] - 0.5 * d * (_LOG_2PI + jnp.log(var)[None, :])
-    return logsumexp(logn + jnp.log(weights)[None, :], axis=1)
+    return _nan_unless(jnp.all(var > 0), logsumexp(logn + jnp.log(weights)[None, :], axis=1))
 
 
 def gaussian_mixture(means: ArrayLike, std: ArrayLike, weights: ArrayLike | None = None) -> GaussianMixture:

@@ -31,20 +31,28 @@ __all__ = [
 class ModeCoverage(NamedTuple):
     """Result of :func:`mode_coverage` (arrays; leading axes if vmapped).
 
+    Samples with a NaN or infinite coordinate (a diverged generator) belong to
+    no mode: they are left out of every field below and counted in
+    ``n_nonfinite``. A run whose samples are all non-finite has ``covered = 0``,
+    ``counts`` all 0 and ``high_quality`` NaN (a fraction of no samples): it
+    reads as diverged, never as collapsed onto a mode.
+
     Attributes:
       covered: ``[]`` int, number of modes with at least one high-quality sample
         nearest to them.
-      high_quality: ``[]`` fraction of samples within ``threshold * std`` of their
-        nearest mode.
-      counts: ``[m]`` samples whose nearest mode is each mode (all samples,
-        whatever their distance): the mass per mode.
+      high_quality: ``[]`` fraction of the finite samples within ``threshold * std``
+        of their nearest mode (NaN when no sample is finite).
+      counts: ``[m]`` finite samples whose nearest mode is each mode (whatever
+        their distance): the mass per mode.
       hq_counts: ``[m]`` high-quality samples per mode.
+      n_nonfinite: ``[]`` int, samples left out for a NaN or infinite coordinate.
     """
 
     covered: jax.Array
     high_quality: jax.Array
     counts: jax.Array
     hq_counts: jax.Array
+    n_nonfinite: jax.Array
 
 
 def mode_coverage(samples: ArrayLike, modes, std=None, *, threshold: float = 3.0) -> ModeCoverage:
@@ -56,6 +64,11 @@ def mode_coverage(samples: ArrayLike, modes, std=None, *, threshold: float = 3.0
     protocol draws 2500 samples. Uniform noise "covers" many modes by this rule
     (see :func:`mode_coverage_chance`): always report ``high_quality`` beside
     ``covered``, and the mass per mode (:func:`modes_with_mass`) for wide blobs.
+
+    Samples with a NaN or infinite coordinate are skipped and counted in
+    ``n_nonfinite`` (see :class:`ModeCoverage`). Distances are computed in the
+    dtype that holds both ``samples`` and ``modes`` (float64 modes are not
+    rounded to float32 samples); ``high_quality`` has the samples' float dtype.
 
     Args:
       samples: ``[n, d]`` generator samples.
@@ -76,38 +89,51 @@ def mode_coverage(samples: ArrayLike, modes, std=None, *, threshold: float = 3.0
     >>> r = mode_coverage(jnp.array([[0.01, 0.0], [0.0, 0.02], [3.0, 0.1]]), modes, 0.02)
     >>> int(r.covered), round(float(r.high_quality), 4), r.counts.tolist()
     (1, 0.6667, [2, 1])
+    >>> r = mode_coverage(jnp.array([[0.01, 0.0], [jnp.nan, 0.0]]), modes, 0.02)
+    >>> int(r.covered), float(r.high_quality), r.counts.tolist(), int(r.n_nonfinite)
+    (1, 1.0, [1, 0], 1)
     """
     if std is None:
         if not (hasattr(modes, "modes") and hasattr(modes, "std")):
             raise ValueError("give std, or pass a mixture with .modes and .std as modes")
         modes, std = modes.modes, modes.std
     x = jnp.asarray(samples)
-    mu = jnp.asarray(modes, dtype=x.dtype)
+    mu = jnp.asarray(modes)
     if x.ndim != 2 or mu.ndim != 2 or x.shape[1] != mu.shape[1]:
         raise ValueError(f"samples must be [n, d] and modes [m, d] with the same d; got {x.shape} and {mu.shape}")
     m = mu.shape[0]
-    s = jnp.asarray(std, dtype=x.dtype)
+    s = jnp.asarray(std)
     if s.ndim > 1 or (s.ndim == 1 and s.shape[0] != m):
         raise ValueError(f"std must be a scalar or [{m}]; got shape {s.shape}")
     if not isinstance(s, jax.core.Tracer) and not bool(jnp.all(s > 0)):
         raise ValueError(f"std must be > 0; got {std}")
-    s = jnp.broadcast_to(s, (m,))
-    d2 = jnp.sum(jnp.square(x[:, None, :] - mu[None, :, :]), axis=-1)  # [n, m]
+    if not isinstance(mu, jax.core.Tracer) and not bool(jnp.all(jnp.isfinite(mu))):
+        raise ValueError(f"modes must be finite; got {mu}")
+    dtype = jnp.result_type(x, mu, s, float)  # the modes keep their own precision
+    x_dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.floating) else jnp.result_type(float)
+    s = jnp.broadcast_to(s.astype(dtype), (m,))
+    finite = jnp.all(jnp.isfinite(x), axis=1)  # [n]
+    x = jnp.where(finite[:, None], x, 0).astype(dtype)  # skipped below; 0 keeps argmin tidy
+    d2 = jnp.sum(jnp.square(x[:, None, :] - mu.astype(dtype)[None, :, :]), axis=-1)  # [n, m]
     nearest = jnp.argmin(d2, axis=1)
-    hq = jnp.min(d2, axis=1) < jnp.square(threshold * s[nearest])
-    onehot = jax.nn.one_hot(nearest, m, dtype=jnp.int32)  # [n, m]
+    hq = finite & (jnp.min(d2, axis=1) < jnp.square(threshold * s[nearest]))
+    onehot = jax.nn.one_hot(nearest, m, dtype=jnp.int32) * finite[:, None].astype(jnp.int32)  # [n, m]
     counts = jnp.sum(onehot, axis=0)
     hq_counts = jnp.sum(onehot * hq[:, None].astype(jnp.int32), axis=0)
+    n_finite = jnp.sum(finite.astype(jnp.int32))
     return ModeCoverage(
         covered=jnp.sum(hq_counts > 0),
-        high_quality=jnp.mean(hq.astype(x.dtype)),
+        high_quality=jnp.sum(hq.astype(x_dtype)) / n_finite.astype(x_dtype),
         counts=counts,
         hq_counts=hq_counts,
+        n_nonfinite=jnp.sum((~finite).astype(jnp.int32)),
     )
 
 
 def modes_with_mass(counts: ArrayLike, min_frac: float = 0.05) -> jax.Array:
     """Number of modes holding at least ``min_frac`` of all samples (``counts`` ``[..., m]``).
+
+    0 when ``counts`` are all 0 (no finite sample).
 
     >>> int(modes_with_mass(jnp.array([90, 6, 4])))
     2
@@ -118,14 +144,17 @@ def modes_with_mass(counts: ArrayLike, min_frac: float = 0.05) -> jax.Array:
 
 
 def dominant_mode(counts: ArrayLike) -> jax.Array:
-    """Index of the mode holding the most samples (``counts`` ``[..., m]``).
+    """Index of the mode holding the most samples (``counts`` ``[..., m]``); -1 for no sample.
 
-    Tracked over snapshots it shows mode hopping.
+    Tracked over snapshots it shows mode hopping. Counts that are all 0 (no
+    sample, or a diverged run whose samples were all non-finite, see
+    :func:`mode_coverage`) have no dominant mode: -1, not mode 0.
 
-    >>> int(dominant_mode(jnp.array([3, 9, 1])))
-    1
+    >>> int(dominant_mode(jnp.array([3, 9, 1]))), int(dominant_mode(jnp.array([0, 0, 0])))
+    (1, -1)
     """
-    return jnp.argmax(jnp.asarray(counts), axis=-1)
+    c = jnp.asarray(counts)
+    return jnp.where(jnp.sum(c, axis=-1) > 0, jnp.argmax(c, axis=-1), -1)
 
 
 def mode_coverage_chance(

@@ -46,7 +46,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import erf, ndtr
 
-from gantoy.distributions import Gaussian, _check_order, _check_sigma, _concrete
+from gantoy.distributions import Gaussian, _check_order, _check_sigma, _concrete, _positive_definite
 
 __all__ = [
     "js_parallel_lines",
@@ -360,19 +360,34 @@ def kl_gaussians(p: Gaussian, q: Gaussian, sigma: ArrayLike = 0.0) -> Array:
 
     via Cholesky factors (:math:`\operatorname{tr}(S_q^{-1}S_p) = \|L_q^{-1}L_p\|_F^2`).
 
+    ``sigma = 0`` needs both covariances of full rank: a Gaussian on a subspace
+    has no density, and this formula does not hold for it (``ValueError``
+    naming it). Under ``jit``, where the rank cannot be checked, a Cholesky
+    factor with a zero (or NaN) on its diagonal gives NaN; a covariance that is
+    singular only up to rounding may pass there and give a large finite value.
+
     >>> from gantoy.distributions import gaussian
     >>> float(kl_gaussians(gaussian([0.0], std=1.0), gaussian([2.0], std=1.0)))
     2.0
     """
     _check_gaussians(p, q)
     _check_sigma(sigma, positive=False)
+    c = _concrete(sigma)
+    if c is not None and c == 0:
+        for name, d in (("p", p), ("q", q)):
+            if not d.has_density():
+                raise ValueError(
+                    f"sigma must be > 0: {name} has a singular covariance (rank {d._rank()} < "
+                    f"d = {d.dim}), no density without smoothing"
+                )
     lp = jnp.linalg.cholesky(p.smoothed_cov(sigma))
     lq = jnp.linalg.cholesky(q.smoothed_cov(sigma))
     solve = functools.partial(jax.scipy.linalg.solve_triangular, lq, lower=True)
     m = solve(q.mean - p.mean)
     t = solve(lp)
     logdet = 2.0 * (jnp.sum(jnp.log(jnp.diagonal(lq))) - jnp.sum(jnp.log(jnp.diagonal(lp))))
-    return 0.5 * (jnp.sum(t * t) + jnp.sum(m * m) - p.dim + logdet)
+    value = 0.5 * (jnp.sum(t * t) + jnp.sum(m * m) - p.dim + logdet)
+    return jnp.where(_positive_definite(lp) & _positive_definite(lq), value, jnp.nan)
 
 
 def w2_gaussians(p: Gaussian, q: Gaussian) -> Array:

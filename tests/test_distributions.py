@@ -231,7 +231,7 @@ def test_tiny_segment_is_a_point(x64):
 def test_circle_density_matches_quad(x64):
     c = D.circle([1.0, 0.0], 2.0, noise=0.03)
     pts = np.array([[1.0, 0.0], [3.0, 0.1], [-1.2, 0.4], [2.0, 2.0], [4.0, -3.0]])
-    for sigma in (0.04, 0.5, 3.0):
+    for sigma in (0.0, 0.04, 0.5, 3.0):  # sigma = 0: the noise alone gives a density
         s = math.hypot(sigma, 0.03)
         lp = np.asarray(c.log_prob_smoothed(pts, sigma))
         for x, v in zip(pts, lp):
@@ -421,6 +421,51 @@ def test_pushforward_jacobian_rank_is_at_most_latent_dim(x64, key):
         assert np.linalg.matrix_rank(jacs[i]) == min(10, *active)
 
 
+# --- sharp supports need smoothing -----------------------------------------------------------------
+
+
+def _sharp_supports():
+    """Laws without a density in their space, with the words of their error."""
+    return {
+        "segment": (D.parallel_lines(0.7)[1], "Segment has no density .*a segment"),
+        "sharp circle": (D.circle([1.0, -1.0], 2.0), "Circle has no density .*noise = 0"),
+        "sharp curve": (D.random_curve(jax.random.key(3)), "Curve has no density .*noise = 0"),
+        "sharp swiss roll": (D.swiss_roll(noise=0.0), "Curve has no density .*noise = 0"),
+        "atoms": (D.gaussian_mixture([[0.0, 0.0], [1.0, 0.0]], 0.0), "GaussianMixture has no density .*std = 0"),
+        "one atom": (D.gaussian_mixture([[0.0, 0.0], [1.0, 0.0]], [0.3, 0.0]), "GaussianMixture has no density"),
+        "low rank": (D.Gaussian(jnp.zeros(3), jnp.array([[1.0], [2.0], [0.0]])),
+                     "Gaussian has no density .*rank 1 < d = 3"),
+        "rank 2 of 3": (D.Gaussian(jnp.zeros(3), jnp.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])),
+                        "Gaussian has no density .*rank 2 < d = 3"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_sharp_supports()))
+def test_sharp_support_without_smoothing_raises_and_is_nan_under_jit(name):
+    """No density at sigma = 0: a ValueError eagerly, NaN (never a number) when sigma is traced."""
+    dist, words = _sharp_supports()[name]
+    x = jnp.concatenate([dist.sample(jax.random.key(0), 3), jnp.ones((1, dist.dim))])  # on and off the support
+    with pytest.raises(ValueError, match="sigma must be > 0: " + words):
+        dist.log_prob_smoothed(x, 0.0)
+    traced = jax.jit(lambda d, s: d.log_prob_smoothed(x, s))
+    assert bool(jnp.all(jnp.isnan(traced(dist, 0.0)))), name
+    assert bool(jnp.all(jnp.isfinite(traced(dist, 0.1)))), name  # any smoothing gives a density
+
+
+def test_supports_with_a_density_need_no_smoothing(x64):
+    """sigma = 0 stays allowed (and finite) where the law has a density; values against scipy."""
+    pts = np.array([[0.0, 0.0], [2.0, 0.1], [5.0, -3.0]])
+    gm = D.gaussian_mixture([[0.0, 0.0], [2.0, 0.0]], [0.3, 0.5], [1.0, 3.0])
+    ref = logsumexp([stats.multivariate_normal.logpdf(pts, [0.0, 0.0], 0.09 * np.eye(2)) + np.log(0.25),
+                     stats.multivariate_normal.logpdf(pts, [2.0, 0.0], 0.25 * np.eye(2)) + np.log(0.75)], axis=0)
+    np.testing.assert_allclose(gm.log_prob_smoothed(pts, 0.0), ref, rtol=1e-12)
+    full = D.Gaussian(jnp.zeros(2), jnp.array([[1.0, 0.0], [0.5, 0.2]]))
+    ref = stats.multivariate_normal.logpdf(pts, [0.0, 0.0], np.array([[1.0, 0.5], [0.5, 0.29]]))
+    np.testing.assert_allclose(full.log_prob_smoothed(pts, 0.0), ref, rtol=1e-12)
+    noisy = D.swiss_roll(noise=0.25)
+    assert bool(jnp.all(jnp.isfinite(noisy.log_prob_smoothed(pts, 0.0))))
+
+
 # --- input errors ---------------------------------------------------------------------------------
 
 
@@ -428,7 +473,7 @@ def test_bad_inputs_raise_value_errors():
     seg = D.segment([0.0, 0.0], [1.0, 0.0])
     with pytest.raises(ValueError, match=r"x must have shape \[n, 2\]"):
         seg.log_prob_smoothed(jnp.zeros((3, 3)), 0.1)
-    with pytest.raises(ValueError, match="sigma must be finite and > 0"):
+    with pytest.raises(ValueError, match="sigma must be > 0: Segment has no density"):
         seg.log_prob_smoothed(jnp.zeros((3, 2)), 0.0)
     with pytest.raises(ValueError, match="sigma must be finite and >= 0"):
         D.ring8().log_prob_smoothed(jnp.zeros((3, 2)), -1.0)

@@ -19,6 +19,11 @@ FUNCS = {"kl": kl, "js": js, "tv": tv}
 # compiled once per shape and dtype: hypothesis calls these many times (value checks skipped)
 JITTED = {name: jax.jit(f) for name, f in FUNCS.items()}
 GRADS = {name: jax.jit(jax.grad(f, argnums=(0, 1))) for name, f in FUNCS.items()}
+BATCHED = {name: jax.jit(jax.vmap(f)) for name, f in FUNCS.items()}
+BATCH_GRADS = {
+    name: jax.jit(jax.grad(lambda p, q, f=f: jnp.sum(jax.vmap(f)(p, q)), argnums=(0, 1)))
+    for name, f in FUNCS.items()
+}
 
 
 def _normalise(w, axis):
@@ -186,7 +191,7 @@ def test_properties(p, q, scale):
         for name, f in JITTED.items():
             v = float(f(p, q))
             assert v >= 0.0, name
-            assert float(f(p, p)) <= 1e-15, name  # zero for identical inputs
+            assert float(f(p, p)) == 0.0, name  # exactly zero for identical inputs
             np.testing.assert_allclose(float(f(scale * p, q)), v, rtol=1e-12, atol=1e-14)  # normalised
         # symmetric up to rounding (XLA may turn a division into a reciprocal multiply; JS is
         # log 2 minus a sum, so its rounding error is absolute, a few ulp of log 2)
@@ -235,6 +240,91 @@ def test_integer_counts_are_accepted():
 def test_bad_input_raises(name, p, q, match):
     with pytest.raises(ValueError, match=match):
         FUNCS[name](p, q)
+
+
+BAD_WEIGHTS = {
+    "negative": [0.5, -0.1, 0.6],
+    "nan": [1.0, np.nan, 1.0],
+    "inf": [1.0, np.inf, 1.0],
+    "all-zero": [0.0, 0.0, 0.0],
+    "subnormal": [5e-324, 0.0, 0.0],
+}
+
+
+@pytest.mark.parametrize("name", FUNCS)
+@pytest.mark.parametrize("kind", BAD_WEIGHTS)
+@pytest.mark.parametrize("use_x64", [False, True])
+def test_traced_bad_weights_give_nan(name, kind, use_x64):
+    """Under jit / vmap / grad the values cannot be checked: a bad distribution gives NaN
+    (value and gradient), never log 2 or another number; the good ones of a batch are untouched."""
+    dtype = jnp.float64 if use_x64 else jnp.float32
+    with jax.enable_x64(use_x64):
+        f = FUNCS[name]
+        bad = jnp.asarray(BAD_WEIGHTS[kind], dtype)
+        good_p, good_q = jnp.asarray([0.2, 0.3, 0.5], dtype), jnp.asarray([0.6, 0.1, 0.3], dtype)
+        for arg, (p, q) in {"p": (bad, good_q), "q": (good_p, bad)}.items():
+            assert jnp.isnan(JITTED[name](p, q)), arg
+            with pytest.raises(ValueError, match=f"`{arg}` has"):  # eagerly: an error naming it
+                f(p, q)
+            # a batch: row 0 bad, row 1 good
+            ps, qs = jnp.stack([p, good_p]), jnp.stack([q, good_q])
+            values = BATCHED[name](ps, qs)
+            assert jnp.isnan(values[0]), (arg, values)
+            np.testing.assert_allclose(values[1], f(good_p, good_q), rtol=1e-6)
+            gp, gq = BATCH_GRADS[name](ps, qs)
+            want_p, want_q = GRADS[name](good_p, good_q)
+            np.testing.assert_allclose(gp[1], want_p, rtol=1e-6)
+            np.testing.assert_allclose(gq[1], want_q, rtol=1e-6)
+            assert jnp.all(jnp.isnan(gp[0] if arg == "p" else gq[0])), (arg, gp, gq)
+
+
+@settings(max_examples=20)
+@given(
+    p=hnp.arrays(np.float64, st.sampled_from([1, 5]),
+                 elements=st.one_of(st.just(0.0), st.floats(1e-30, 1e30))),
+    use_x64=st.booleans(),
+)
+def test_identical_inputs_give_exactly_zero(p, use_x64):
+    """Eagerly, compiled, batched and differentiated, float32 and float64: 0, not 1e-16."""
+    p = p.copy()
+    p[0] += p.sum() == 0
+    dtype = jnp.float64 if use_x64 else jnp.float32
+    with jax.enable_x64(use_x64):
+        p = jnp.asarray(p, dtype)
+        batch = jnp.stack([p, p[::-1]])
+        for name, f in FUNCS.items():
+            assert f(p, p) == 0.0 and JITTED[name](p, p) == 0.0, name
+            np.testing.assert_array_equal(BATCHED[name](batch, batch), 0.0)
+            for g in GRADS[name](p, p):  # p = q is the minimum: the gradient is 0
+                np.testing.assert_array_equal(g, 0.0)
+
+
+def _js_decimal(p, q):
+    """JS of normalised float inputs with 50-digit decimal logarithms."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 50
+        total = Decimal(0)
+        for a, b in zip(p, q):
+            a, b = Decimal(float(a)), Decimal(float(b))
+            m = (a + b) / 2
+            total += a * (a / m).ln() + b * (b / m).ln()
+        return float(total / 2)
+
+
+@pytest.mark.parametrize("delta", [1e-2, 1e-4, 1e-6])
+def test_js_of_nearby_distributions_keeps_its_digits(x64, delta):
+    """JS ~ delta^2 / 8 for q = p (1 + delta z): no log 2 cancels, the relative error stays
+    near eps / delta (the form log 2 - ... has eps / delta^2: 1e-2 at delta = 1e-6)."""
+    rng = np.random.default_rng(4)
+    for _ in range(10):
+        p = rng.random(6) + 0.1
+        q = p * (1.0 + delta * rng.normal(size=6))
+        p, q = p / p.sum(), q / q.sum()
+        want = _js_decimal(p, q)
+        np.testing.assert_allclose(float(js(p, q)), want, rtol=1e-14 / delta)
+        np.testing.assert_allclose(float(JITTED["js"](p, q)), want, rtol=1e-14 / delta)
 
 
 def test_bad_axis_and_shapes_under_jit():

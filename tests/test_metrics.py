@@ -79,6 +79,60 @@ def test_vmappable_over_seeds_and_snapshots(key):
     assert int(r.covered[1, 2]) == int(Mt.mode_coverage(x[1, 2], MODES, STD).covered)
 
 
+# hand-counted: modes (0, 0), (5, 0), (0, 5), std 0.1, so "high quality" is within 0.3
+SMALL_MODES = np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]])
+SMALL = np.array([
+    [0.1, 0.0],     # mode 0, 0.1 away: high quality
+    [4.8, 0.1],     # mode 1, 0.22 away: high quality
+    [2.6, 0.0],     # mode 1 (2.4 away, mode 0 is 2.6): low quality
+    [np.nan, 0.0],  # skipped
+    [np.inf, 1.0],  # skipped
+    [0.0, -np.inf], # skipped
+    [0.2, 4.9],     # mode 2, 0.22 away: high quality
+])
+
+
+def test_nonfinite_samples_are_skipped_and_counted():
+    want = dict(covered=3, high_quality=0.75, counts=[1, 2, 1], hq_counts=[1, 1, 1], n_nonfinite=3)
+    eager = Mt.mode_coverage(SMALL, SMALL_MODES, 0.1)
+    compiled = jax.jit(lambda x: Mt.mode_coverage(x, SMALL_MODES, 0.1))(SMALL)
+    batched = jax.vmap(lambda x: Mt.mode_coverage(x, SMALL_MODES, 0.1))(np.stack([SMALL, SMALL[::-1]]))
+    for r in (eager, compiled, jax.tree_util.tree_map(lambda a: a[1], batched)):
+        got = {k: np.asarray(v).tolist() for k, v in r._asdict().items()}
+        assert got == want, got
+    # the finite samples alone give the same fields, with nothing skipped
+    alone = Mt.mode_coverage(SMALL[np.all(np.isfinite(SMALL), axis=1)], SMALL_MODES, 0.1)
+    assert int(alone.n_nonfinite) == 0 and alone.counts.tolist() == want["counts"]
+
+
+def test_diverged_run_is_not_a_collapse_onto_mode_0():
+    """All samples NaN: no mode covered, no mass, no dominant mode, an undefined fraction."""
+    for bad in (np.nan, np.inf):
+        r = jax.jit(lambda x: Mt.mode_coverage(x, MODES, STD))(jnp.full((50, 2), bad))
+        assert int(r.covered) == 0 and int(r.n_nonfinite) == 50
+        assert r.counts.tolist() == [0] * 8 and r.hq_counts.tolist() == [0] * 8
+        assert np.isnan(float(r.high_quality))
+        assert int(Mt.dominant_mode(r.counts)) == -1 and int(Mt.modes_with_mass(r.counts)) == 0
+    # batched over snapshots: only the diverged one reads as diverged
+    x = jnp.stack([around(jax.random.key(0), MODES[3:4], 50), jnp.full((50, 2), jnp.nan)])
+    r = jax.vmap(lambda s: Mt.mode_coverage(s, MODES, STD))(x)
+    assert Mt.dominant_mode(r.counts).tolist() == [3, -1] and r.n_nonfinite.tolist() == [0, 50]
+
+
+def test_float64_modes_are_not_rounded_to_float32_samples():
+    """Mode 0.1 (float64), sample float32(0.1) = 0.1 + 1.5e-9: with std 1e-10 the sample lies
+    15 std away. Rounding the mode to float32 would put it at distance 0 (high quality)."""
+    with jax.enable_x64(True):
+        modes = jnp.array([[0.1, 0.0], [5.0, 0.0]], jnp.float64)
+        x = jnp.array([[0.1, 0.0]], jnp.float32)
+        assert float(x[0, 0]) - 0.1 == pytest.approx(1.49e-9, rel=1e-2)
+        r = Mt.mode_coverage(x, modes, 1e-10)
+        assert int(r.covered) == 0 and float(r.high_quality) == 0.0 and r.counts.tolist() == [1, 0]
+        assert r.high_quality.dtype == jnp.float32  # the samples' dtype, as before
+        r = Mt.mode_coverage(x, modes, 1e-9)  # 1.5 std: high quality
+        assert int(r.covered) == 1 and float(r.high_quality) == 1.0
+
+
 def test_validation():
     with pytest.raises(ValueError, match=r"\[n, d\]"):
         Mt.mode_coverage(jnp.zeros(5), MODES, STD)
@@ -86,6 +140,8 @@ def test_validation():
         Mt.mode_coverage(jnp.zeros((5, 3)), MODES, STD)
     with pytest.raises(ValueError, match="std"):
         Mt.mode_coverage(jnp.zeros((5, 2)), MODES, 0.0)
+    with pytest.raises(ValueError, match="modes must be finite"):
+        Mt.mode_coverage(jnp.zeros((5, 2)), np.where(MODES > 1.9, np.nan, MODES), STD)
 
 
 def test_wasserstein_to_data_matches_pot(key):

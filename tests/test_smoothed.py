@@ -333,6 +333,26 @@ def test_kl_gaussians_matches_numpy_and_quadrature(x64):
     assert abs(float(S.kl_gaussians(g, g))) < 1e-12
 
 
+def test_kl_gaussians_of_singular_covariance(x64):
+    """A Gaussian on a subspace has no density: sigma = 0 raises (NaN under jit); sigma > 0
+    is the KL of the smoothed laws, against numpy."""
+    line = D.Gaussian(jnp.array([0.0, 1.0]), jnp.array([[1.0], [2.0]]))  # rank 1 in the plane
+    full = D.gaussian([0.5, 0.0], [[2.0, 0.3], [0.3, 1.0]])
+    for p, q, name in ((line, full, "p"), (full, line, "q"), (line, line, "p")):
+        with pytest.raises(ValueError, match=f"sigma must be > 0: {name} has a singular covariance .rank 1 < d = 2"):
+            S.kl_gaussians(p, q, 0.0)
+        assert np.isnan(float(jax.jit(S.kl_gaussians)(p, q, 0.0)))
+    sl = np.array([[1.0, 2.0], [2.0, 4.0]])
+    for sigma in (0.1, 1.0):
+        e = sigma**2 * np.eye(2)
+        np.testing.assert_allclose(float(S.kl_gaussians(line, full, sigma)),
+                                   _kl_numpy(np.array([0.0, 1.0]), sl + e, np.array([0.5, 0.0]),
+                                             np.array([[2.0, 0.3], [0.3, 1.0]]) + e), rtol=1e-10)
+        assert float(jax.jit(S.kl_gaussians)(full, line, sigma)) == pytest.approx(
+            _kl_numpy(np.array([0.5, 0.0]), np.array([[2.0, 0.3], [0.3, 1.0]]) + e, np.array([0.0, 1.0]), sl + e),
+            rel=1e-10)
+
+
 def test_w2_gaussians_matches_sqrtm_formula_and_pot(x64):
     ot = pytest.importorskip("ot")
     rng = np.random.default_rng(1)
