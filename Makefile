@@ -1,20 +1,36 @@
 # gantoy: two commands do everything. `make demo` and `make test` bootstrap
-# .venv themselves (python3 -m venv + pip install -e .[test]) on first use and
-# again whenever pyproject.toml changes.
+# .venv themselves (python3 -m venv + pip install -e .[test,notebooks] at the
+# versions pinned in constraints.txt) on first use and again whenever
+# pyproject.toml or constraints.txt changes.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCK := constraints.txt
 
-.PHONY: demo test test-all bench bench-gan clean venv
+.PHONY: demo test test-all bench bench-gan clean venv lock
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[test,notebooks]'
 	touch $(STAMP)
+
+# Rewrite constraints.txt with the newest versions pyproject.toml allows,
+# resolved in a throwaway environment (its comment lines are kept). Run
+# `make demo` afterwards and commit the notebooks with the new lock.
+LOCK_VENV := build/lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet '.[test,notebooks]'
+	grep '^#' $(LOCK) > $(LOCK).new
+	$(LOCK_VENV)/bin/python -m pip freeze --exclude gantoy >> $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf $(LOCK_VENV)
 
 # Execute every notebook headless (outputs written back), print the ledger.
 demo: $(STAMP)

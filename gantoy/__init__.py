@@ -177,7 +177,6 @@ from gantoy.games import (
     dirac_gan,
     equilibrium_eigenvalues,
     equilibrium_jacobian,
-    plot_vector_field,
     simultaneous_gd,
     two_player_game,
     vector_field_grid,
@@ -348,7 +347,6 @@ __all__ = [
     "equilibrium_eigenvalues",
     "dirac_eigenvalues_closed_form",
     "vector_field_grid",
-    "plot_vector_field",
     # plots
     "plots",
 ]

@@ -19,9 +19,10 @@ Three pieces, one story (course text: the "second generator loss"):
   (one of :math:`m` equal modes costs :math:`\log m`) and without bound for
   mass where :math:`P_r` has none. :func:`one_mode_kl_gap_bounds` bounds the
   exponentially small overlap correction to :math:`\log m`.
-* **Mode collapse on toy data.** :func:`summarize_collapse` turns generator
-  snapshots into VEEGAN coverage, mass per mode and the dominant mode over
-  time (mode hopping, Metz et al. 2016, Fig. 1).
+* **Mode collapse on toy data.** :func:`snapshot_coverage` measures VEEGAN
+  coverage of every generator snapshot; :func:`summarize_collapse` adds the
+  mass per mode and the dominant mode over time (mode hopping, Metz et al.
+  2016, Fig. 1).
 
 References:
   Arjovsky, Bottou (2017), "Towards Principled Methods for Training Generative
@@ -62,6 +63,7 @@ __all__ = [
     "logd_gradient_identity",
     "one_mode_kl_gap_bounds",
     "CollapseSummary",
+    "snapshot_coverage",
     "summarize_collapse",
     "count_hops",
 ]
@@ -475,14 +477,57 @@ def _coverage_program(threshold: float):
     from gantoy.metrics import mode_coverage  # sibling layer
 
     one = lambda s, modes, std: mode_coverage(s, modes, std, threshold=threshold)
-    return jax.jit(jax.vmap(jax.vmap(one, in_axes=(0, None, None)), in_axes=(0, None, None)))
+    return jax.jit(jax.vmap(one, in_axes=(0, None, None)))
+
+
+def snapshot_coverage(snapshots: ArrayLike, mixture, *, threshold: float = 3.0):
+    """VEEGAN mode coverage of every ``[n, d]`` sample set in a ``[..., n, d]`` stack.
+
+    :func:`gantoy.mode_coverage` mapped over all leading axes, e.g. the
+    ``[seeds, snapshots, n, d]`` array of :class:`gantoy.TrainResult`, in one
+    compiled program. :func:`summarize_collapse` builds on it.
+
+    Args:
+      snapshots: ``[..., n, d]`` generator samples.
+      mixture: the data, with ``.modes`` ``[m, d]`` and ``.std`` (scalar or
+        ``[m]``, ``> 0``), e.g. ``gantoy.ring8()``.
+      threshold: high quality within ``threshold * std`` of the nearest mode.
+
+    Returns:
+      A :class:`gantoy.ModeCoverage` of numpy arrays whose fields have the
+      leading shape ``[...]`` (``counts`` ``[..., m]``).
+
+    References:
+      Srivastava et al. 2017, "VEEGAN", Sec. 5.1.
+
+    >>> class Two:
+    ...     modes, std = jnp.array([[0.0, 0.0], [5.0, 0.0]]), 0.1
+    >>> s = jnp.zeros((3, 2, 10, 2)).at[0, 1, :5, 0].set(5.0)
+    >>> snapshot_coverage(s, Two()).covered.tolist()
+    [[1, 2], [1, 1], [1, 1]]
+    """
+    from gantoy.metrics import ModeCoverage  # sibling layer
+
+    x = jnp.asarray(snapshots)
+    if x.ndim < 2:
+        raise ValueError(f"snapshots must be [..., n, d]; got shape {x.shape}")
+    if not (hasattr(mixture, "modes") and hasattr(mixture, "std")):
+        raise ValueError("mixture must have .modes and .std (e.g. gantoy.ring8())")
+    std = _concrete(mixture.std)
+    if std is not None and not np.all(std > 0):
+        raise ValueError(f"mixture.std must be > 0; got {std}")
+    lead = x.shape[:-2]
+    flat = x.reshape((-1,) + x.shape[-2:])
+    cov = _coverage_program(float(threshold))(flat, jnp.asarray(mixture.modes), jnp.asarray(mixture.std))
+    return ModeCoverage(*(np.asarray(f).reshape(lead + np.shape(f)[1:]) for f in cov))
 
 
 def summarize_collapse(snapshots: ArrayLike, mixture, *, min_frac: float | None = None, threshold: float = 3.0) -> CollapseSummary:
     """Mode coverage, mass per mode and mode hopping of generator snapshots.
 
     Applies :func:`gantoy.metrics.mode_coverage` (VEEGAN: 3 std) to every
-    snapshot of every seed, and tracks the dominant mode across snapshots.
+    snapshot of every seed (:func:`snapshot_coverage`), and tracks the
+    dominant mode across snapshots.
 
     Args:
       snapshots: ``[seeds, snaps, n, d]`` samples (``TrainResult.snapshots``).
@@ -509,13 +554,15 @@ def summarize_collapse(snapshots: ArrayLike, mixture, *, min_frac: float | None 
     x = jnp.asarray(snapshots)
     if x.ndim != 4:
         raise ValueError(f"snapshots must be [seeds, snaps, n, d]; got shape {x.shape}")
+    if not hasattr(mixture, "modes"):
+        raise ValueError("mixture must have .modes and .std (e.g. gantoy.ring8())")
     m = int(mixture.modes.shape[0])
     if min_frac is None:
         min_frac = 0.4 / m
     if not 0 < min_frac <= 1:
         raise ValueError(f"min_frac must be in (0, 1]; got {min_frac!r}")
-    cov = _coverage_program(float(threshold))(x, jnp.asarray(mixture.modes), jnp.asarray(mixture.std))
-    counts = np.asarray(cov.counts)
+    cov = snapshot_coverage(x, mixture, threshold=threshold)
+    counts = cov.counts
     dom = np.asarray(dominant_mode(counts))
     hops, distinct = count_hops(dom)
     return CollapseSummary(

@@ -70,8 +70,6 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from gantoy.plots import COLORS
-
 __all__ = [
     "DIRAC_LOSSES",
     "Game",
@@ -88,7 +86,6 @@ __all__ = [
     "equilibrium_eigenvalues",
     "dirac_eigenvalues_closed_form",
     "vector_field_grid",
-    "plot_vector_field",
 ]
 
 #: The loss functions :func:`dirac_gan` knows.
@@ -98,9 +95,6 @@ DIRAC_LOSSES = ("standard", "non_saturating", "wgan")
 # f'(t) = sigmoid(-t), f''(t) = -sigmoid(t) sigmoid(-t).
 _F_PRIME0 = {"standard": 0.5, "non_saturating": 0.5, "wgan": 1.0}
 _F_SECOND0 = {"standard": -0.25, "non_saturating": -0.25, "wgan": 0.0}
-
-# Okabe-Ito: blue, vermillion, bluish green, orange, reddish purple, sky blue.
-_TRAJ_COLORS = tuple(COLORS[i] for i in (5, 6, 3, 1, 7, 2))
 
 
 class Game(NamedTuple):
@@ -692,6 +686,8 @@ def vector_field_grid(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""The vector field on an ``n x n`` grid, ready for ``quiver`` / ``streamplot``.
 
+    :func:`gantoy.plots.plot_vector_field` draws it.
+
     Args:
       game: a :class:`Game`.
       extent: ``(theta_min, theta_max, psi_min, psi_max)``.
@@ -715,62 +711,3 @@ def vector_field_grid(
     pts = jnp.asarray(np.stack([tt.ravel(), pp.ravel()], axis=1))
     vec = np.asarray(jax.vmap(game.field)(pts))
     return tt, pp, vec[:, 0].reshape(tt.shape), vec[:, 1].reshape(tt.shape)
-
-
-def plot_vector_field(
-    game: Game,
-    *,
-    ax=None,
-    extent: Sequence[float] = (-2.0, 2.0, -2.0, 2.0),
-    n: int = 25,
-    trajectories: Sequence[ArrayLike] = (),
-    labels: Sequence[str] | None = None,
-    stream: bool = True,
-    title: str | None = None,
-):
-    r"""Draw the game's vector field (stream lines or arrows) and trajectories.
-
-    In the style of Mescheder et al. (2018), Figs. 1-3: ``theta`` on the x-axis,
-    ``psi`` on the y-axis, the equilibrium as a black star.
-
-    Args:
-      game: a :class:`Game`.
-      ax: matplotlib axes (a new figure if ``None``).
-      extent: ``(theta_min, theta_max, psi_min, psi_max)``.
-      n: grid points per axis.
-      trajectories: ``[t, 2]`` arrays drawn as lines with a start marker.
-      labels: one legend label per trajectory.
-      stream: ``streamplot`` if True, else ``quiver``.
-      title: axes title (default: the game's name).
-
-    Returns:
-      The axes.
-    """
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(4, 4))
-    tt, pp, u, v = vector_field_grid(game, extent, n)
-    if stream:
-        ax.streamplot(tt, pp, u, v, color="#999999", density=0.9, linewidth=0.7, arrowsize=0.8)
-    else:
-        ax.quiver(tt, pp, u, v, color="#999999", angles="xy")
-    if labels is not None and len(labels) != len(trajectories):
-        raise ValueError(f"need one label per trajectory: {len(labels)} labels, {len(trajectories)} trajectories")
-    for i, traj in enumerate(trajectories):
-        traj = np.asarray(traj)
-        if traj.ndim != 2 or traj.shape[1] != 2:
-            raise ValueError(f"trajectory {i} must be [t, 2]; got shape {traj.shape}")
-        color = _TRAJ_COLORS[i % len(_TRAJ_COLORS)]
-        ax.plot(traj[:, 0], traj[:, 1], color=color, lw=1.2, label=None if labels is None else labels[i])
-        ax.plot(traj[0, 0], traj[0, 1], "o", color=color, ms=4)
-    ax.plot([0], [0], "*", color=COLORS[0], ms=10)
-    ax.set_xlim(extent[0], extent[1])
-    ax.set_ylim(extent[2], extent[3])
-    ax.set_aspect("equal")
-    ax.set_xlabel(r"generator $\theta$")
-    ax.set_ylabel(r"discriminator $\psi$")
-    ax.set_title(game.name if title is None else title, fontsize=9)
-    if labels is not None and len(trajectories):
-        ax.legend(fontsize=7, loc="upper right")
-    return ax

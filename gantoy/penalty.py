@@ -17,7 +17,8 @@ penalty does not. These helpers measure that on a trained critic (a list of
   the input; negative: it vanishes).
 * :func:`clipped_init_fraction`: how many weights sit at :math:`\\pm c` right
   after clipping the initialisation (before any training).
-* :func:`snapshot_coverage`: VEEGAN mode coverage of every snapshot of every seed.
+* :func:`snapshot_coverage` (from :mod:`gantoy.collapse`): VEEGAN mode coverage
+  of every snapshot of every seed.
 
 Why a scaled norm: a gradient entry of size :math:`10^{-25}` is a normal
 float32 number, its square is not (float32 stops at :math:`\\approx 10^{-38}`),
@@ -32,10 +33,9 @@ from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax.typing import ArrayLike
 
-from gantoy.metrics import ModeCoverage, mode_coverage
+from gantoy.collapse import snapshot_coverage  # notebook 09 calls it as penalty.snapshot_coverage
 from gantoy.nets import ACTIVATIONS, mlp_apply
 
 __all__ = [
@@ -281,38 +281,3 @@ def clipped_init_fraction(sizes, c: float, *, tol: float = 0.01) -> float:
         hits += d_in * d_out * max(0.0, 1.0 - (1.0 - tol) * c / bound)
         total += d_in * d_out
     return hits / total
-
-
-def snapshot_coverage(snapshots: ArrayLike, mixture, *, threshold: float = 3.0) -> ModeCoverage:
-    """VEEGAN mode coverage of every ``[n, d]`` sample set in a ``[..., n, d]`` stack.
-
-    :func:`gantoy.mode_coverage` mapped over all leading axes, e.g. the
-    ``[seeds, snapshots, n, d]`` array of :class:`gantoy.TrainResult`.
-
-    Args:
-      snapshots: ``[..., n, d]`` generator samples.
-      mixture: the data, with ``.modes`` ``[m, d]`` and ``.std`` (``gantoy.ring8()``).
-      threshold: high quality within ``threshold * std`` of the nearest mode.
-
-    Returns:
-      A :class:`gantoy.ModeCoverage` of numpy arrays whose fields have the
-      leading shape ``[...]`` (``counts`` ``[..., m]``).
-
-    References:
-      Srivastava et al. 2017, "VEEGAN", Sec. 5.1.
-
-    >>> class Two:
-    ...     modes, std = jnp.array([[0.0, 0.0], [5.0, 0.0]]), 0.1
-    >>> s = jnp.zeros((3, 2, 10, 2)).at[0, 1, :5, 0].set(5.0)
-    >>> snapshot_coverage(s, Two()).covered.tolist()
-    [[1, 2], [1, 1], [1, 1]]
-    """
-    x = jnp.asarray(snapshots)
-    if x.ndim < 2:
-        raise ValueError(f"snapshots must be [..., n, d]; got shape {x.shape}")
-    if not (hasattr(mixture, "modes") and hasattr(mixture, "std")):
-        raise ValueError("mixture must have .modes and .std (e.g. gantoy.ring8())")
-    lead = x.shape[:-2]
-    flat = x.reshape((-1,) + x.shape[-2:])
-    cov = jax.vmap(lambda s: mode_coverage(s, mixture.modes, mixture.std, threshold=threshold))(flat)
-    return ModeCoverage(*(np.asarray(f).reshape(lead + np.shape(f)[1:]) for f in cov))

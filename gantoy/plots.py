@@ -12,6 +12,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from gantoy.games import Game, vector_field_grid
+
 __all__ = [
     "COLORS",
     "REAL_COLOR",
@@ -20,6 +22,7 @@ __all__ = [
     "plot_critic",
     "plot_snapshots",
     "plot_mode_coverage",
+    "plot_vector_field",
 ]
 
 #: Okabe-Ito palette, in its usual order (black first).
@@ -35,6 +38,8 @@ COLORS = (
 )
 REAL_COLOR = COLORS[5]  # blue: data
 FAKE_COLOR = COLORS[6]  # vermillion: generator samples
+# Trajectories of a two-player game: blue, vermillion, bluish green, orange, reddish purple, sky blue.
+_TRAJ_COLORS = tuple(COLORS[i] for i in (5, 6, 3, 1, 7, 2))
 
 
 def _axes(ax):
@@ -221,4 +226,64 @@ def plot_mode_coverage(
     if title:
         ax.set_title(title)
     ax.legend(fontsize=7)
+    return ax
+
+
+def plot_vector_field(
+    game: Game,
+    *,
+    ax=None,
+    extent: Sequence[float] = (-2.0, 2.0, -2.0, 2.0),
+    n: int = 25,
+    trajectories: Sequence = (),
+    labels: Sequence[str] | None = None,
+    stream: bool = True,
+    title: str | None = None,
+):
+    r"""Draw the game's vector field (stream lines or arrows) and trajectories.
+
+    In the style of Mescheder et al. (2018), Figs. 1-3: ``theta`` on the x-axis,
+    ``psi`` on the y-axis, the equilibrium as a black star.
+
+    Args:
+      game: a :class:`gantoy.games.Game`.
+      ax: matplotlib axes (a new figure if ``None``).
+      extent: ``(theta_min, theta_max, psi_min, psi_max)``.
+      n: grid points per axis.
+      trajectories: ``[t, 2]`` arrays drawn as lines with a start marker.
+      labels: one legend label per trajectory.
+      stream: ``streamplot`` if True, else ``quiver``.
+      title: axes title (default: the game's name).
+
+    Returns:
+      The axes.
+    """
+    if labels is not None and len(labels) != len(trajectories):
+        raise ValueError(f"need one label per trajectory: {len(labels)} labels, {len(trajectories)} trajectories")
+    trajectories = [np.asarray(traj) for traj in trajectories]
+    for i, traj in enumerate(trajectories):
+        if traj.ndim != 2 or traj.shape[1] != 2:
+            raise ValueError(f"trajectory {i} must be [t, 2]; got shape {traj.shape}")
+    tt, pp, u, v = vector_field_grid(game, extent, n)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(4, 4))
+    if stream:
+        ax.streamplot(tt, pp, u, v, color="#999999", density=0.9, linewidth=0.7, arrowsize=0.8)
+    else:
+        ax.quiver(tt, pp, u, v, color="#999999", angles="xy")
+    for i, traj in enumerate(trajectories):
+        color = _TRAJ_COLORS[i % len(_TRAJ_COLORS)]
+        ax.plot(traj[:, 0], traj[:, 1], color=color, lw=1.2, label=None if labels is None else labels[i])
+        ax.plot(traj[0, 0], traj[0, 1], "o", color=color, ms=4)
+    ax.plot([0], [0], "*", color=COLORS[0], ms=10)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_aspect("equal")
+    ax.set_xlabel(r"generator $\theta$")
+    ax.set_ylabel(r"discriminator $\psi$")
+    ax.set_title(game.name if title is None else title, fontsize=9)
+    if labels is not None and len(trajectories):
+        ax.legend(fontsize=7, loc="upper right")
     return ax

@@ -15,6 +15,7 @@ from scipy.special import logsumexp
 import gantoy
 from gantoy import collapse as C
 from gantoy.distributions import gaussian_mixture
+from gantoy.metrics import mode_coverage
 
 LOG2 = math.log(2.0)
 
@@ -260,6 +261,47 @@ def test_count_hops():
     assert distinct.tolist() == [1, 2, 3]
     with pytest.raises(ValueError, match="integers"):
         C.count_hops(np.array([0.5, 1.0]))
+
+
+# ----------------------------------------------------------------------------- snapshot_coverage
+class _Mix:
+    modes = jnp.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0]])
+    std = jnp.array([0.05, 0.05, 0.1])
+
+
+def test_snapshot_coverage_equals_looped_mode_coverage(key):
+    s = jax.random.uniform(key, (2, 2, 50, 2), minval=-0.5, maxval=2.5)
+    cov = C.snapshot_coverage(s, _Mix())
+    assert cov.covered.shape == (2, 2) and cov.counts.shape == (2, 2, 3)
+    for i in range(2):
+        for j in range(2):
+            ref = mode_coverage(s[i, j], _Mix.modes, _Mix.std)
+            assert int(cov.covered[i, j]) == int(ref.covered)
+            assert float(cov.high_quality[i, j]) == pytest.approx(float(ref.high_quality))
+            np.testing.assert_array_equal(cov.counts[i, j], np.asarray(ref.counts))
+            np.testing.assert_array_equal(cov.hq_counts[i, j], np.asarray(ref.hq_counts))
+
+
+def test_snapshot_coverage_single_set_and_errors():
+    one = C.snapshot_coverage(jnp.zeros((4, 2)), _Mix())
+    assert int(one.covered) == 1 and float(one.high_quality) == 1.0
+    with pytest.raises(ValueError, match="n, d"):
+        C.snapshot_coverage(jnp.zeros(3), _Mix())
+    with pytest.raises(ValueError, match="modes"):
+        C.snapshot_coverage(jnp.zeros((4, 2)), object())
+
+    class ZeroStd:
+        modes, std = _Mix.modes, jnp.array([0.05, 0.0, 0.1])
+
+    with pytest.raises(ValueError, match="std must be > 0"):
+        C.snapshot_coverage(jnp.zeros((4, 2)), ZeroStd())
+
+
+def test_snapshot_coverage_is_the_penalty_name():
+    """Notebook 09 calls it as gantoy.penalty.snapshot_coverage; one function serves both modules."""
+    from gantoy import penalty
+
+    assert penalty.snapshot_coverage is C.snapshot_coverage is gantoy.snapshot_coverage
 
 
 def test_summarize_collapse_constructed(key):

@@ -252,24 +252,14 @@ def test_separate_critic_step(x64):
     np.testing.assert_allclose(traj[1], [1.0 - 0.1, 1.0 + 0.5])
 
 
-# --- grid, plot, validation -------------------------------------------------------------
+# --- grid, validation -------------------------------------------------------------------
 
 
-def test_vector_field_grid_and_plot():
-    import matplotlib.pyplot as plt
-
+def test_vector_field_grid():
     tt, pp, u, v = g.vector_field_grid(g.bilinear_game(), (-1, 1, -2, 2), 5)
     assert tt.shape == pp.shape == u.shape == v.shape == (5, 5)
     np.testing.assert_allclose(u, -pp)
     np.testing.assert_allclose(v, tt)
-    traj = g.simultaneous_gd(g.dirac_gan("standard"), jnp.array([1.0, 1.0]), 0.1, 20)
-    ax = g.plot_vector_field(g.dirac_gan("standard"), trajectories=[traj], labels=["sim"], n=9)
-    assert ax.get_xlabel().startswith("generator")
-    assert len(ax.lines) >= 3
-    g.plot_vector_field(g.bilinear_game(), stream=False, n=5)
-    with pytest.raises(ValueError, match="one label per trajectory"):
-        g.plot_vector_field(g.bilinear_game(), trajectories=[traj], labels=["a", "b"], n=5)
-    plt.close("all")
 
 
 def test_input_validation():
