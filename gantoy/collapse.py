@@ -434,9 +434,11 @@ class CollapseSummary(NamedTuple):
     Attributes:
       covered: VEEGAN modes covered (a high-quality sample nearest to the mode).
       high_quality: fraction of samples within 3 std of their nearest mode.
-      mass: ``[seeds, snaps, m]`` fraction of samples whose nearest mode is each mode.
+      mass: ``[seeds, snaps, m]`` fraction of samples whose nearest mode is each mode
+        (float32; NaN for a snapshot whose samples all diverged).
       modes_with_mass: modes holding at least ``min_frac`` of the samples.
-      dominant: index of the mode holding the most samples.
+      dominant: index of the mode holding the most samples (``-1`` when every
+        sample diverged).
       hops: ``[seeds]`` changes of the dominant mode between consecutive snapshots.
       distinct: ``[seeds]`` distinct dominant modes visited.
     """
@@ -453,22 +455,27 @@ class CollapseSummary(NamedTuple):
 def count_hops(dominant: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Changes of the dominant mode between consecutive snapshots, and distinct modes visited.
 
+    A snapshot whose samples all diverged has no dominant mode (index ``-1``,
+    see :func:`gantoy.metrics.dominant_mode`): it is neither a mode visited nor
+    one end of a hop.
+
     Args:
-      dominant: ``[..., snaps]`` integer mode indices.
+      dominant: ``[..., snaps]`` integer mode indices (``-1``: no mode).
 
     Returns:
       ``(hops, distinct)``, each ``[...]``.
 
-    >>> h, d = count_hops([[3, 3, 5, 3, 0], [1, 1, 1, 1, 1]])
+    >>> h, d = count_hops([[3, 3, 5, 3, 0], [1, 1, 1, 1, 1], [2, -1, 2, 4, -1]])
     >>> h.tolist(), d.tolist()
-    ([3, 0], [3, 1])
+    ([3, 0, 1], [3, 1, 2])
     """
     dom = np.asarray(dominant)
     if dom.ndim < 1 or dom.shape[-1] < 1 or not np.issubdtype(dom.dtype, np.integer):
         raise ValueError(f"dominant must be integers of shape [..., snaps] with snaps >= 1; got {dom.dtype} {dom.shape}")
-    hops = np.sum(dom[..., 1:] != dom[..., :-1], axis=-1)
+    both = (dom[..., 1:] >= 0) & (dom[..., :-1] >= 0)
+    hops = np.sum((dom[..., 1:] != dom[..., :-1]) & both, axis=-1)
     flat = dom.reshape(-1, dom.shape[-1])
-    distinct = np.array([len(np.unique(r)) for r in flat]).reshape(dom.shape[:-1])
+    distinct = np.array([len(np.unique(r[r >= 0])) for r in flat]).reshape(dom.shape[:-1])
     return hops, distinct
 
 
@@ -562,13 +569,14 @@ def summarize_collapse(snapshots: ArrayLike, mixture, *, min_frac: float | None 
     if not 0 < min_frac <= 1:
         raise ValueError(f"min_frac must be in (0, 1]; got {min_frac!r}")
     cov = snapshot_coverage(x, mixture, threshold=threshold)
-    counts = cov.counts
+    counts = np.asarray(cov.counts)
+    total = counts.sum(axis=-1, keepdims=True)
     dom = np.asarray(dominant_mode(counts))
     hops, distinct = count_hops(dom)
     return CollapseSummary(
         covered=np.asarray(cov.covered),
         high_quality=np.asarray(cov.high_quality),
-        mass=counts / counts.sum(axis=-1, keepdims=True),
+        mass=np.divide(counts, total, out=np.full(counts.shape, np.nan, np.float32), where=total > 0, dtype=np.float32),
         modes_with_mass=np.asarray(modes_with_mass(counts, min_frac)),
         dominant=dom,
         hops=hops,

@@ -329,3 +329,15 @@ def test_summarize_collapse_matches_mode_coverage(key):
     assert int(s.covered[1, 2]) == int(ref.covered)
     np.testing.assert_allclose(s.high_quality[1, 2], ref.high_quality)
     assert int(s.modes_with_mass[1, 2]) == int(gantoy.modes_with_mass(ref.counts, 0.4 / 25))
+
+
+def test_summary_of_a_diverged_snapshot_is_not_a_collapse():
+    """A snapshot whose samples are all NaN has no dominant mode and no mass: it is not a hop to mode 0."""
+    ring = gantoy.ring8()
+    good = jnp.tile(ring.modes[3], (10, 1))
+    snaps = jnp.stack([good, jnp.full_like(good, jnp.nan), good])[None]
+    s = gantoy.summarize_collapse(snaps, ring)
+    assert s.dominant.tolist() == [[3, -1, 3]]
+    assert s.hops.tolist() == [0] and s.distinct.tolist() == [1]
+    assert np.isnan(s.mass[0, 1]).all() and s.mass[0, 0, 3] == 1.0
+    assert s.covered.tolist() == [[1, 0, 1]]
