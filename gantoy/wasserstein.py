@@ -13,6 +13,15 @@ For weights :math:`a \in \Delta_n`, :math:`b \in \Delta_m` on points
     W_p(a, b) = \Big(\min_{P \ge 0,\ P 1 = a,\ P^\top 1 = b}
                 \sum_{ij} P_{ij}\, c(x_i, y_j)\Big)^{1/p}.
 
+Every function takes the same arguments in the same order,
+``fn(x, y, a=None, b=None, *, p=1, ...)``: the two samples, their weights, and
+keyword-only the rest (``epsilon`` for :func:`sinkhorn`, ``key`` and
+``n_projections`` for :func:`sliced_wasserstein`). The default ``p = 1``
+everywhere: :math:`W_1` is the distance the WGAN critic estimates
+(Kantorovich-Rubinstein duality); pass ``p=2`` for the squared Euclidean cost.
+:func:`wasserstein_plan` and :func:`wasserstein_1d_plan` return the optimal
+coupling and its dual potentials (:class:`TransportPlan`).
+
 Weights are normalised to sum to one; ``None`` means uniform. Bad input raises
 ``ValueError`` naming the argument when the inputs are concrete (value checks
 are skipped under ``jax.jit`` tracing; shape checks are not).

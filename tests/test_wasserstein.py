@@ -138,6 +138,9 @@ def test_1d_is_n_log_n_no_quadratic_intermediates(weighted):
     uw, vw = (jnp.ones(n), jnp.ones(m)) if weighted else (None, None)
     jaxpr = jax.make_jaxpr(lambda *a: wasserstein_1d(*a, p=2))(u, v, uw, vw).jaxpr
     assert max(_intermediate_sizes(jaxpr)) <= 2 * (n + m)
+    argnums = (0, 1, 2, 3) if weighted else (0, 1)  # the derivative rule is O(n + m) too
+    jaxpr = jax.make_jaxpr(jax.grad(lambda *a: wasserstein_1d(*a, p=2), argnums=argnums))(u, v, uw, vw).jaxpr
+    assert max(_intermediate_sizes(jaxpr)) <= 2 * (n + m)
 
 
 def test_1d_device_sort_path_agrees(x64, monkeypatch):
