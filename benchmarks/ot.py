@@ -15,8 +15,8 @@ Cases:
     (ratio >= 0.5 at n = 1000);
   * exact W_1 at n = 1000, 2-d, non-uniform weights: gantoy's HiGHS path (the
     LP has n^2 = 1e6 variables, past ``MAX_LP_SIZE``, which is raised for this
-    case only) against POT ``emd2``, the network simplex; one timed run each
-    (HiGHS takes minutes there);
+    case only) against POT ``emd2``, the network simplex; one timed run each,
+    no warm-up (HiGHS takes 10-25 s there);
   * Sinkhorn at n = 2000, epsilon = 0.05, squared Euclidean cost on 2-d data,
     both to marginal tolerance 1e-6 and at most 1000 iterations, against POT
     ``sinkhorn2(..., method="sinkhorn_log")`` (ratio >= 5) and against ott-jax

@@ -281,6 +281,11 @@ def test_exact_size_limits():
         wasserstein(jnp.zeros((n, 2)), jnp.ones((n, 2)), a=jnp.ones(n))
     with pytest.raises(ValueError, match="MAX_LP_SIZE"):
         wasserstein(jnp.zeros((n, 2)), jnp.ones((n + 1, 2)))
+    with pytest.raises(ValueError, match="wasserstein_plan: .*MAX_LP_SIZE"):
+        wasserstein_plan(jnp.zeros((n, 2)), jnp.ones((n, 2)), b=jnp.ones(n))
+    n = MAX_ASSIGNMENT_SIZE + 1
+    with pytest.raises(ValueError, match="wasserstein_plan: .*MAX_ASSIGNMENT_SIZE"):
+        wasserstein_plan(jnp.zeros((n, 2)), jnp.ones((n, 2)))
 
 
 # ============================================================================= Sinkhorn
