@@ -230,49 +230,59 @@ def _argsort(x: jax.Array) -> jax.Array:
     )
 
 
-def _levels(w: jax.Array, uniform: bool) -> jax.Array:
-    """Quantile levels ``cumsum(w) / sum(w)`` ``[n]``: non-decreasing, last entry exactly 1.
+def _cumulative(w: jax.Array, uniform: bool) -> jax.Array:
+    """Cumulative weights ``[n]``, non-decreasing (``1, 2, ..., n`` when uniform).
 
-    A parallel cumulative sum can round out of order; the running maximum (and
-    the cap at 1) only undoes that rounding. Nothing is differentiated through
-    the levels: :func:`_w1d_pow` has its own derivative rule for the weights."""
-    n = w.shape[0]
+    A parallel cumulative sum can round out of order; the running maximum only
+    undoes that rounding. Nothing is differentiated through it: :func:`_w1d_pow`
+    has its own derivative rule for the weights."""
     if uniform:
-        return jnp.arange(1, n + 1, dtype=w.dtype) / n
-    c = jnp.cumsum(w)
-    return jnp.minimum(lax.cummax(c / c[-1], axis=0), 1.0)
+        return jnp.arange(1, w.shape[0] + 1, dtype=w.dtype)
+    return lax.cummax(jnp.cumsum(w), axis=0)
 
 
 class _Quantiles(NamedTuple):
     """Both samples sorted, their quantile levels, and the merged steps of
     :math:`t \\mapsto (F_u^{-1}(t), F_v^{-1}(t))`: on the ``k``-th step, of length
-    ``steps[k]``, the quantile functions are ``us[iu[k]]`` and ``vs[iv[k]]``."""
+    ``steps[k]``, the quantile functions are ``us[iu[k]]`` and ``vs[iv[k]]``.
+
+    The levels are kept in the common unit ``1 / total``: ``cu = cumsum(uw) *
+    sum(vw)``, ``cv = cumsum(vw) * sum(uw)``, ``total = sum(uw) * sum(vw)``.
+    Cross-multiplying instead of dividing keeps equal levels equal (integer
+    weights give exact products), and the last levels are both exactly
+    ``total``; a division would not (XLA may divide by multiplying with the
+    reciprocal)."""
 
     pu: jax.Array  # [n] sorting permutation of u
     pv: jax.Array  # [m]
     us: jax.Array  # [n] sorted u
     vs: jax.Array  # [m]
-    cu: jax.Array  # [n] levels of u (sorted order)
+    cu: jax.Array  # [n] levels of u (sorted order), in units of 1 / total
     cv: jax.Array  # [m]
+    total: jax.Array  # scalar
     iu: jax.Array  # [K] index into us on each step
     iv: jax.Array  # [K]
     steps: jax.Array  # [K] step lengths, >= 0, summing to 1
 
 
 def _quantiles(u, v, uw, vw, uniform_u: bool, uniform_v: bool, merge: bool = True) -> _Quantiles:
-    """Sort, compute the levels and (``merge=True``, or unequal or weighted
-    samples) merge them: O((n + m) log(n + m)). Ties between the two samples'
+    """Sort, compute the levels and merge them, O((n + m) log(n + m)); with
+    ``merge=False`` and uniform weights on samples of equal size, the sorted
+    samples are matched one to one instead. Ties between the two samples'
     levels put the level of ``u`` first."""
     n, m = u.shape[0], v.shape[0]
     pu, pv = _argsort(u), _argsort(v)
     us, vs = u[pu], v[pv]
-    cu = _levels(uw[pu], uniform_u)
-    cv = _levels(vw[pv], uniform_v)
+    su, sv = _cumulative(uw[pu], uniform_u), _cumulative(vw[pv], uniform_v)
+    total = su[-1] * sv[-1]
+    cu = jnp.minimum(su * sv[-1], total)
+    cv = jnp.minimum(sv * su[-1], total)
     if not merge and uniform_u and uniform_v and n == m:
         # equal quantile steps: sorted samples are matched one to one
         idx = jnp.arange(n)
-        return _Quantiles(pu, pv, us, vs, cu, cv, idx, idx, jnp.full(n, 1.0 / n, us.dtype))
+        return _Quantiles(pu, pv, us, vs, cu, cv, total, idx, idx, jnp.full(n, 1.0 / n, us.dtype))
     dtype = us.dtype
+    # merge the two sorted level sequences (u first on ties): position of each level
     pos_u = jnp.arange(n) + jnp.searchsorted(cv, cu, side="left")
     pos_v = jnp.arange(m) + jnp.searchsorted(cu, cv, side="right")
     levels = jnp.zeros(n + m, dtype).at[pos_u].set(cu).at[pos_v].set(cv)
@@ -280,8 +290,8 @@ def _quantiles(u, v, uw, vw, uniform_u: bool, uniform_v: bool, merge: bool = Tru
     # on (levels[k-1], levels[k]] the quantile functions are us[iu[k]] and vs[iv[k]]
     iu = jnp.minimum(jnp.cumsum(from_u) - from_u, n - 1)
     iv = jnp.minimum(jnp.cumsum(1 - from_u) - (1 - from_u), m - 1)
-    steps = jnp.diff(levels, prepend=jnp.zeros(1, dtype))
-    return _Quantiles(pu, pv, us, vs, cu, cv, iu, iv, steps)
+    steps = jnp.diff(levels, prepend=jnp.zeros(1, dtype)) / total
+    return _Quantiles(pu, pv, us, vs, cu, cv, total, iu, iv, steps)
 
 
 def _abs_pow(d: jax.Array, p: float) -> jax.Array:
@@ -301,7 +311,7 @@ def _abs_pow_slope(d: jax.Array, p: float) -> jax.Array:
     return p * jnp.abs(d) ** (p - 1.0) * jnp.sign(d)
 
 
-def _level_slopes(xs, cx, ys, cy, total, p: float) -> jax.Array:
+def _level_slopes(xs, cx, ys, cy, unit, total, p: float) -> jax.Array:
     r"""Right derivative of :math:`W_p^p` in each (unnormalised) weight of the
     sorted sample ``xs``, the other sample ``ys`` held fixed; ``[n]``.
 
@@ -321,13 +331,15 @@ def _level_slopes(xs, cx, ys, cy, total, p: float) -> jax.Array:
     Tied levels (zero weights) of ``xs`` open in index order in every such
     direction, so the one-sided quantile ``xs[j+1]`` is the right one even when
     it carries no mass. Where no level of ``xs`` equals a level of ``ys``,
-    :math:`y^+_j = y^-_j` and this is the ordinary gradient."""
+    :math:`y^+_j = y^-_j` and this is the ordinary gradient. The levels
+    ``cx``, ``cy`` come in units of ``1 / unit`` (see :class:`_Quantiles`);
+    ``total`` is ``S``."""
     n, m = xs.shape[0], ys.shape[0]
     nxt = xs[jnp.minimum(jnp.arange(1, n + 1), n - 1)]
     up = ys[jnp.minimum(jnp.searchsorted(cy, cx, side="right"), m - 1)]  # F_y^{-1}(c_j^+)
     down = ys[jnp.minimum(jnp.searchsorted(cy, cx, side="left"), m - 1)]  # F_y^{-1}(c_j^-)
-    rise = (1.0 - cx) * (_abs_pow(xs - up, p) - _abs_pow(nxt - up, p))
-    fall = cx * (_abs_pow(xs - down, p) - _abs_pow(nxt - down, p))
+    rise = (unit - cx) / unit * (_abs_pow(xs - up, p) - _abs_pow(nxt - up, p))
+    fall = cx / unit * (_abs_pow(xs - down, p) - _abs_pow(nxt - down, p))
     above = jnp.cumsum(rise[::-1])[::-1]  # sum over j >= k
     below = jnp.cumsum(fall) - fall  # sum over j < k
     return (above - below) / total
@@ -355,21 +367,25 @@ def _w1d_pow_jvp(p, uniform_u, uniform_v, primals, tangents):
     tangent = jnp.sum(slope * (du[q.pu][q.iu] - dv[q.pv][q.iv]))
     # weights: one-sided derivatives in the quantile levels
     if not uniform_u:
-        su = _level_slopes(q.us, q.cu, q.vs, q.cv, jnp.sum(uw), p)
+        su = _level_slopes(q.us, q.cu, q.vs, q.cv, q.total, jnp.sum(uw), p)
         tangent = tangent + jnp.sum(su * duw[q.pu])
     if not uniform_v:
-        sv = _level_slopes(q.vs, q.cv, q.us, q.cu, jnp.sum(vw), p)
+        sv = _level_slopes(q.vs, q.cv, q.us, q.cu, q.total, jnp.sum(vw), p)
         tangent = tangent + jnp.sum(sv * dvw[q.pv])
     return value, tangent
 
 
 def _raw_weights(fn: str, name: str, w, n: int, dtype) -> tuple[jax.Array, bool]:
-    """Validated weights divided by their largest entry (a constant for autodiff),
-    and whether they are uniform (``None``)."""
+    """Validated weights scaled by a power of two that brings the largest into
+    [1/2, 1) (no overflow in the sums; a constant for autodiff), and whether
+    they are uniform (``None``). A power of two keeps the scaling exact: the
+    cumulative sums of integer or dyadic weights stay exact, and equal
+    quantile levels of the two samples come out equal."""
     if w is None:
         return jnp.ones(n, dtype), True
     arr = _weight_array(fn, name, w, n, dtype)
-    return arr / lax.stop_gradient(jnp.max(arr)), False
+    _, exponent = jnp.frexp(lax.stop_gradient(jnp.max(arr)))
+    return arr * jnp.ldexp(jnp.ones((), dtype), -exponent), False
 
 
 def wasserstein_1d(
@@ -416,8 +432,10 @@ def wasserstein_1d(
     largest admissible potential at the massless point). Where a level of
     ``x`` coincides with a level of ``y`` (ties of the cumulative weights),
     :math:`W_p^p` has a kink in the weights, and each component is still that
-    weight's right derivative. No NaN for zero weights, ties or identical
-    samples.
+    weight's right derivative. Ties are recognised where the cumulative sums
+    are exact in floating point (integer or dyadic weights, uniform weights);
+    levels that differ by rounding count as distinct. No NaN for zero
+    weights, ties or identical samples.
 
     Args:
       x: values ``[n]``.

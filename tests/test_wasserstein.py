@@ -564,6 +564,33 @@ def test_1d_weight_gradients_with_zero_weights(seed, p, zero_a, zero_b):
             np.testing.assert_allclose(float(gb[k]), fd, rtol=1e-4, atol=1e-5, err_msg=f"b[{k}]")
 
 
+@settings(max_examples=30)
+@given(
+    seed=st.integers(0, 2**16),
+    p=st.sampled_from([1, 2, 1.5]),
+    a=st.lists(st.integers(0, 2), min_size=6, max_size=6),
+    b=st.lists(st.integers(0, 2), min_size=5, max_size=5),
+)
+def test_1d_weight_gradients_at_tied_levels(seed, p, a, b):
+    """Integer weights: the two samples' cumulative weights often tie exactly, a kink
+    of W_p^p in the weights. Each weight's gradient is still the derivative as that
+    weight increases (forward difference), zero weights included."""
+    rng = np.random.default_rng(seed)
+    u, v = rng.normal(size=6), rng.normal(size=5)
+    a, b = np.array(a, float), np.array(b, float)
+    a[seed % 6] += 1.0  # positive mass on each side
+    b[seed % 5] += 1.0
+    with jax.enable_x64(True):
+        ga, gb = W1D_POW_GRAD(u, v, a, b, p=p)
+        w_pow = lambda a_, b_: W1D(u, v, a_, b_, p=p) ** p  # noqa: E731
+        for k in range(6):
+            fd = right_difference(lambda w: w_pow(w, b), a, k)
+            np.testing.assert_allclose(float(ga[k]), fd, rtol=1e-4, atol=1e-5, err_msg=f"a[{k}]")
+        for k in range(5):
+            fd = right_difference(lambda w: w_pow(a, w), b, k)
+            np.testing.assert_allclose(float(gb[k]), fd, rtol=1e-4, atol=1e-5, err_msg=f"b[{k}]")
+
+
 def test_sliced_zero_weight_gradient_matches_forward_difference(x64, key):
     rng = np.random.default_rng(18)
     x, y = rng.normal(size=(8, 2)), rng.normal(size=(6, 2))
