@@ -36,6 +36,7 @@ Usage: ``python benchmarks/ot.py [--repeats 5] [--only sinkhorn,sliced]`` (or ``
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import json
 import statistics
@@ -181,8 +182,9 @@ def bench_sinkhorn(repeats: int, dtype: str) -> None:
          rel_diff=abs(float(res.cost) - r_cost) / r_cost)
 
 
+@functools.cache
 def _ott():
-    """ott-jax's modules, or None (with a note) when it is not installed."""
+    """ott-jax's modules, or None (with a note, once) when it is not installed."""
     try:
         from ott.geometry import pointcloud
         from ott.problems.linear import linear_problem
