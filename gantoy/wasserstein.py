@@ -13,6 +13,15 @@ For weights :math:`a \in \Delta_n`, :math:`b \in \Delta_m` on points
     W_p(a, b) = \Big(\min_{P \ge 0,\ P 1 = a,\ P^\top 1 = b}
                 \sum_{ij} P_{ij}\, c(x_i, y_j)\Big)^{1/p}.
 
+Every function takes the same arguments in the same order,
+``fn(x, y, a=None, b=None, *, p=1, ...)``: the two samples, their weights, and
+keyword-only the rest (``epsilon`` for :func:`sinkhorn`, ``key`` and
+``n_projections`` for :func:`sliced_wasserstein`). The default ``p = 1``
+everywhere: :math:`W_1` is the distance the WGAN critic estimates
+(Kantorovich-Rubinstein duality); pass ``p=2`` for the squared Euclidean cost.
+:func:`wasserstein_plan` and :func:`wasserstein_1d_plan` return the optimal
+coupling and its dual potentials (:class:`TransportPlan`).
+
 Weights are normalised to sum to one; ``None`` means uniform. Bad input raises
 ``ValueError`` naming the argument when the inputs are concrete (value checks
 are skipped under ``jax.jit`` tracing; shape checks are not).
@@ -45,10 +54,13 @@ __all__ = [
     "MAX_ASSIGNMENT_SIZE",
     "MAX_LP_SIZE",
     "SinkhornResult",
+    "TransportPlan",
     "sinkhorn",
     "sliced_wasserstein",
     "wasserstein",
     "wasserstein_1d",
+    "wasserstein_1d_plan",
+    "wasserstein_plan",
 ]
 
 #: Largest ``n`` for the exact solver with uniform weights and ``n == m``
@@ -119,17 +131,22 @@ def _values_1d(fn: str, name: str, x) -> jax.Array:
     return arr
 
 
-def _weights(fn: str, name: str, w, n: int, dtype) -> jax.Array | None:
-    """Validated weights normalised to sum to one, or None (uniform)."""
-    if w is None:
-        return None
+def _weight_array(fn: str, name: str, w, n: int, dtype) -> jax.Array:
+    """Validated non-negative weights ``[n]`` in ``dtype`` (not normalised)."""
     arr = jnp.asarray(w)
     if arr.shape != (n,):
         raise ValueError(
             f"{fn}: argument `{name}` must have shape ({n},) to match its points; got {arr.shape}"
         )
     _check_weights(fn, name, w, None, dtype)
-    return _normalise(arr.astype(dtype), 0)
+    return arr.astype(dtype)
+
+
+def _weights(fn: str, name: str, w, n: int, dtype) -> jax.Array | None:
+    """Validated weights normalised to sum to one, or None (uniform)."""
+    if w is None:
+        return None
+    return _normalise(_weight_array(fn, name, w, n, dtype), 0)
 
 
 def _float_dtype(*xs):
@@ -213,25 +230,58 @@ def _argsort(x: jax.Array) -> jax.Array:
     )
 
 
-def _levels(w: jax.Array | None, n: int, dtype) -> jax.Array:
-    """Cumulative weights (quantile levels) ``[n]``, non-decreasing, last entry 1."""
-    if w is None:
-        return jnp.arange(1, n + 1, dtype=dtype) / n
-    c = jnp.cumsum(w)
-    return lax.cummax(c / c[-1], axis=0)  # guard against rounding in the scan
+def _cumulative(w: jax.Array, uniform: bool) -> jax.Array:
+    """Cumulative weights ``[n]``, non-decreasing (``1, 2, ..., n`` when uniform).
+
+    A parallel cumulative sum can round out of order; the running maximum only
+    undoes that rounding. Nothing is differentiated through it: :func:`_w1d_pow`
+    has its own derivative rule for the weights."""
+    if uniform:
+        return jnp.arange(1, w.shape[0] + 1, dtype=w.dtype)
+    return lax.cummax(jnp.cumsum(w), axis=0)
 
 
-def _wasserstein_1d_pow(u, v, uw, vw, p: float) -> jax.Array:
-    r"""W_p^p between 1-d weighted samples, ``\int_0^1 |F_u^{-1}(t) - F_v^{-1}(t)|^p dt``."""
+class _Quantiles(NamedTuple):
+    """Both samples sorted, their quantile levels, and the merged steps of
+    :math:`t \\mapsto (F_u^{-1}(t), F_v^{-1}(t))`: on the ``k``-th step, of length
+    ``steps[k]``, the quantile functions are ``us[iu[k]]`` and ``vs[iv[k]]``.
+
+    The levels are kept in the common unit ``1 / total``: ``cu = cumsum(uw) *
+    sum(vw)``, ``cv = cumsum(vw) * sum(uw)``, ``total = sum(uw) * sum(vw)``.
+    Cross-multiplying instead of dividing keeps equal levels equal (integer
+    weights give exact products), and the last levels are both exactly
+    ``total``; a division would not (XLA may divide by multiplying with the
+    reciprocal)."""
+
+    pu: jax.Array  # [n] sorting permutation of u
+    pv: jax.Array  # [m]
+    us: jax.Array  # [n] sorted u
+    vs: jax.Array  # [m]
+    cu: jax.Array  # [n] levels of u (sorted order), in units of 1 / total
+    cv: jax.Array  # [m]
+    total: jax.Array  # scalar
+    iu: jax.Array  # [K] index into us on each step
+    iv: jax.Array  # [K]
+    steps: jax.Array  # [K] step lengths, >= 0, summing to 1
+
+
+def _quantiles(u, v, uw, vw, uniform_u: bool, uniform_v: bool, merge: bool = True) -> _Quantiles:
+    """Sort, compute the levels and merge them, O((n + m) log(n + m)); with
+    ``merge=False`` and uniform weights on samples of equal size, the sorted
+    samples are matched one to one instead. Ties between the two samples'
+    levels put the level of ``u`` first."""
     n, m = u.shape[0], v.shape[0]
     pu, pv = _argsort(u), _argsort(v)
     us, vs = u[pu], v[pv]
-    if uw is None and vw is None and n == m:
+    su, sv = _cumulative(uw[pu], uniform_u), _cumulative(vw[pv], uniform_v)
+    total = su[-1] * sv[-1]
+    cu = jnp.minimum(su * sv[-1], total)
+    cv = jnp.minimum(sv * su[-1], total)
+    if not merge and uniform_u and uniform_v and n == m:
         # equal quantile steps: sorted samples are matched one to one
-        return jnp.mean(_abs_pow(us - vs, p))
+        idx = jnp.arange(n)
+        return _Quantiles(pu, pv, us, vs, cu, cv, total, idx, idx, jnp.full(n, 1.0 / n, us.dtype))
     dtype = us.dtype
-    cu = _levels(None if uw is None else uw[pu], n, dtype)
-    cv = _levels(None if vw is None else vw[pv], m, dtype)
     # merge the two sorted level sequences (u first on ties): position of each level
     pos_u = jnp.arange(n) + jnp.searchsorted(cv, cu, side="left")
     pos_v = jnp.arange(m) + jnp.searchsorted(cu, cv, side="right")
@@ -240,8 +290,8 @@ def _wasserstein_1d_pow(u, v, uw, vw, p: float) -> jax.Array:
     # on (levels[k-1], levels[k]] the quantile functions are us[iu[k]] and vs[iv[k]]
     iu = jnp.minimum(jnp.cumsum(from_u) - from_u, n - 1)
     iv = jnp.minimum(jnp.cumsum(1 - from_u) - (1 - from_u), m - 1)
-    steps = jnp.diff(levels, prepend=jnp.zeros(1, dtype))
-    return jnp.sum(steps * _abs_pow(us[iu] - vs[iv], p))
+    steps = jnp.diff(levels, prepend=jnp.zeros(1, dtype)) / total
+    return _Quantiles(pu, pv, us, vs, cu, cv, total, iu, iv, steps)
 
 
 def _abs_pow(d: jax.Array, p: float) -> jax.Array:
@@ -249,35 +299,150 @@ def _abs_pow(d: jax.Array, p: float) -> jax.Array:
         return jnp.abs(d)
     if p == 2.0:
         return d * d
-    return jnp.abs(d) ** p  # p > 1: the derivative p|d|^(p-1) sign(d) is 0 at d = 0
+    return jnp.abs(d) ** p
+
+
+def _abs_pow_slope(d: jax.Array, p: float) -> jax.Array:
+    """Derivative of :math:`|d|^p`: ``p |d|^(p-1) sign(d)``, 0 at ``d = 0`` (``sign(0) = 0``)."""
+    if p == 1.0:
+        return jnp.sign(d)
+    if p == 2.0:
+        return 2.0 * d
+    return p * jnp.abs(d) ** (p - 1.0) * jnp.sign(d)
+
+
+def _level_slopes(xs, cx, ys, cy, unit, total, p: float) -> jax.Array:
+    r"""Right derivative of :math:`W_p^p` in each (unnormalised) weight of the
+    sorted sample ``xs``, the other sample ``ys`` held fixed; ``[n]``.
+
+    Raising the weight of ``xs[k]`` by ``delta`` (then renormalising by the
+    total ``S``) moves each level ``cx[j]``, the boundary between ``xs[j]`` and
+    ``xs[j+1]``, up at rate ``(1 - cx[j]) / S`` for ``j >= k`` and down at rate
+    ``cx[j] / S`` for ``j < k``. Moving a boundary at level ``t`` up (down)
+    exchanges ``xs[j]`` for ``xs[j+1]`` against ``F_y^{-1}(t^+)``
+    (``F_y^{-1}(t^-)``), so
+
+    .. math::
+
+        \partial^+_{w_k} W_p^p = \frac1S\Big(\sum_{j \ge k} (1 - c_j)\,
+        \big[c(x_j, y^+_j) - c(x_{j+1}, y^+_j)\big]
+        - \sum_{j < k} c_j \big[c(x_j, y^-_j) - c(x_{j+1}, y^-_j)\big]\Big).
+
+    Tied levels (zero weights) of ``xs`` open in index order in every such
+    direction, so the one-sided quantile ``xs[j+1]`` is the right one even when
+    it carries no mass. Where no level of ``xs`` equals a level of ``ys``,
+    :math:`y^+_j = y^-_j` and this is the ordinary gradient. The levels
+    ``cx``, ``cy`` come in units of ``1 / unit`` (see :class:`_Quantiles`);
+    ``total`` is ``S``."""
+    n, m = xs.shape[0], ys.shape[0]
+    nxt = xs[jnp.minimum(jnp.arange(1, n + 1), n - 1)]
+    up = ys[jnp.minimum(jnp.searchsorted(cy, cx, side="right"), m - 1)]  # F_y^{-1}(c_j^+)
+    down = ys[jnp.minimum(jnp.searchsorted(cy, cx, side="left"), m - 1)]  # F_y^{-1}(c_j^-)
+    rise = (unit - cx) / unit * (_abs_pow(xs - up, p) - _abs_pow(nxt - up, p))
+    fall = cx / unit * (_abs_pow(xs - down, p) - _abs_pow(nxt - down, p))
+    above = jnp.cumsum(rise[::-1])[::-1]  # sum over j >= k
+    below = jnp.cumsum(fall) - fall  # sum over j < k
+    return (above - below) / total
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(4, 5, 6))
+def _w1d_pow(u, v, uw, vw, p: float, uniform_u: bool, uniform_v: bool) -> jax.Array:
+    r"""W_p^p between 1-d weighted samples, ``\int_0^1 |F_u^{-1}(t) - F_v^{-1}(t)|^p dt``.
+
+    ``uw``, ``vw``: non-negative weights ``[n]``, ``[m]`` (any positive total;
+    ignored where ``uniform_*``)."""
+    q = _quantiles(u, v, uw, vw, uniform_u, uniform_v, merge=False)
+    return jnp.sum(q.steps * _abs_pow(q.us[q.iu] - q.vs[q.iv], p))
+
+
+@_w1d_pow.defjvp
+def _w1d_pow_jvp(p, uniform_u, uniform_v, primals, tangents):
+    u, v, uw, vw = primals
+    du, dv, duw, dvw = tangents
+    q = _quantiles(u, v, uw, vw, uniform_u, uniform_v, merge=False)
+    diff = q.us[q.iu] - q.vs[q.iv]
+    value = jnp.sum(q.steps * _abs_pow(diff, p))
+    # values: the quantile coupling held fixed (it is optimal and locally constant)
+    slope = q.steps * _abs_pow_slope(diff, p)
+    tangent = jnp.sum(slope * (du[q.pu][q.iu] - dv[q.pv][q.iv]))
+    # weights: one-sided derivatives in the quantile levels
+    if not uniform_u:
+        su = _level_slopes(q.us, q.cu, q.vs, q.cv, q.total, jnp.sum(uw), p)
+        tangent = tangent + jnp.sum(su * duw[q.pu])
+    if not uniform_v:
+        sv = _level_slopes(q.vs, q.cv, q.us, q.cu, q.total, jnp.sum(vw), p)
+        tangent = tangent + jnp.sum(sv * dvw[q.pv])
+    return value, tangent
+
+
+def _raw_weights(fn: str, name: str, w, n: int, dtype) -> tuple[jax.Array, bool]:
+    """Validated weights scaled by a power of two that brings the largest into
+    [1/2, 1) (no overflow in the sums; a constant for autodiff), and whether
+    they are uniform (``None``). A power of two keeps the scaling exact: the
+    cumulative sums of integer or dyadic weights stay exact, and equal
+    quantile levels of the two samples come out equal."""
+    if w is None:
+        return jnp.ones(n, dtype), True
+    arr = _weight_array(fn, name, w, n, dtype)
+    _, exponent = jnp.frexp(lax.stop_gradient(jnp.max(arr)))
+    return arr * jnp.ldexp(jnp.ones((), dtype), -exponent), False
 
 
 def wasserstein_1d(
-    u_values: ArrayLike,
-    v_values: ArrayLike,
-    u_weights: ArrayLike | None = None,
-    v_weights: ArrayLike | None = None,
+    x: ArrayLike,
+    y: ArrayLike,
+    a: ArrayLike | None = None,
+    b: ArrayLike | None = None,
+    *,
     p: float = 1,
 ) -> jax.Array:
     r"""Exact p-Wasserstein distance between two weighted samples on the line.
 
     .. math::
 
-        W_p(u, v) = \Big(\int_0^1 \big|F_u^{-1}(t) - F_v^{-1}(t)\big|^p \,dt\Big)^{1/p},
+        W_p(a, b) = \Big(\int_0^1 \big|F_x^{-1}(t) - F_y^{-1}(t)\big|^p \,dt\Big)^{1/p},
 
     with :math:`F^{-1}` the quantile functions (the monotone coupling is
     optimal in 1-d). Both samples are sorted, the two sets of quantile levels
-    merged, and the integral summed exactly: O((n + m) log(n + m)). For p = 1
-    this equals ``scipy.stats.wasserstein_distance``; for p > 1 it is the p-th
-    root of POT's ``ot.wasserstein_1d``. Differentiable in the values (through
-    the sorted order) and in the weights (through the quantile levels).
+    (cumulative weights) merged, and the integral summed exactly: O((n + m)
+    log(n + m)). For p = 1 this equals ``scipy.stats.wasserstein_distance``;
+    for p > 1 it is the p-th root of POT's ``ot.wasserstein_1d``.
+
+    Derivatives. In the values: the monotone coupling held fixed (at tied
+    values the sort picks one order, and the derivative is that order's). In
+    the weights: a derivative rule on the cumulative sums, not automatic
+    differentiation through the merge. With ``x`` sorted, levels
+    :math:`c_j = \sum_{i \le j} a_i / S` (:math:`S = \sum_i a_i`), raising
+    :math:`a_k` moves :math:`c_j` up at rate :math:`(1 - c_j)/S` for
+    :math:`j \ge k` and down at rate :math:`c_j / S` for :math:`j < k`, so
+
+    .. math::
+
+        \partial^+_{a_k} W_p^p = \frac1S\Big(\sum_{j \ge k} (1 - c_j)\,
+        \big[|x_j - y^+_j|^p - |x_{j+1} - y^+_j|^p\big]
+        - \sum_{j < k} c_j\,\big[|x_j - y^-_j|^p - |x_{j+1} - y^-_j|^p\big]\Big),
+
+    with :math:`y^\pm_j = F_y^{-1}(c_j^\pm)` (and the same for ``b``). The
+    gradient returned holds, for each weight, this derivative as that weight
+    *increases*, the others fixed (the right derivative). It is the ordinary
+    gradient wherever :math:`W_p` is differentiable in the weights. For a
+    weight that is zero (or too small to move a cumulative sum), increasing is
+    the one feasible direction, and this is its derivative; it equals what
+    the exact solver's dual potentials give (envelope theorem, with the
+    largest admissible potential at the massless point). Where a level of
+    ``x`` coincides with a level of ``y`` (ties of the cumulative weights),
+    :math:`W_p^p` has a kink in the weights, and each component is still that
+    weight's right derivative. Ties are recognised where the cumulative sums
+    are exact in floating point (integer or dyadic weights, uniform weights);
+    levels that differ by rounding count as distinct. No NaN for zero
+    weights, ties or identical samples.
 
     Args:
-      u_values: samples ``[n]``.
-      v_values: samples ``[m]``.
-      u_weights: non-negative weights ``[n]`` or None (uniform).
-      v_weights: non-negative weights ``[m]`` or None (uniform).
-      p: order, a Python number >= 1.
+      x: values ``[n]``.
+      y: values ``[m]``.
+      a: non-negative weights ``[n]`` or None (uniform); normalised to sum to one.
+      b: non-negative weights ``[m]`` or None (uniform).
+      p: order, a Python number >= 1 (keyword-only).
 
     Returns:
       The scalar :math:`W_p`.
@@ -291,15 +456,19 @@ def wasserstein_1d(
       5.0
       >>> round(float(wasserstein_1d([0.0, 1.0], [0.0, 1.0], [3.0, 1.0], [1.0, 1.0])), 6)
       0.25
+      >>> a = jnp.array([1 / 3, 0.0, 2 / 3])  # the point at 10 carries no mass
+      >>> g = jax.grad(wasserstein_1d, argnums=2)(jnp.array([0.0, 10.0, 20.0]), jnp.array([5.0, 15.0]), a)
+      >>> round(float(g[1]), 4)  # giving it mass lowers W at this rate
+      -6.6667
     """
     fn = "wasserstein_1d"
     p = _check_p(fn, p)
-    u = _values_1d(fn, "u_values", u_values)
-    v = _values_1d(fn, "v_values", v_values)
-    dtype = _float_dtype(u, v)
-    uw = _weights(fn, "u_weights", u_weights, u.shape[0], dtype)
-    vw = _weights(fn, "v_weights", v_weights, v.shape[0], dtype)
-    return _root(_wasserstein_1d_pow(u.astype(dtype), v.astype(dtype), uw, vw, p), p)
+    x = _values_1d(fn, "x", x)
+    y = _values_1d(fn, "y", y)
+    dtype = _float_dtype(x, y)
+    aw, uniform_a = _raw_weights(fn, "a", a, x.shape[0], dtype)
+    bw, uniform_b = _raw_weights(fn, "b", b, y.shape[0], dtype)
+    return _root(_w1d_pow(x.astype(dtype), y.astype(dtype), aw, bw, p, uniform_a, uniform_b), p)
 
 
 # ----------------------------------------------------------------------------- exact
@@ -412,18 +581,45 @@ def _exact_pow(x, y, a, b, p, uniform):
 
 def _exact_pow_fwd(x, y, a, b, p, uniform):
     rows, cols, mass, f, g = _exact_solve(x, y, a, b, p, uniform)
-    return _plan_cost(x, y, rows, cols, mass, p), (x, y, rows, cols, mass, f, g)
+    return _plan_cost(x, y, rows, cols, mass, p), (x, y, a, b, rows, cols, mass, f, g)
+
+
+def _largest_potentials(cost, a, b, f, g):
+    r"""Dual potentials for the weight gradient: where ``a_i = 0`` (``b_j = 0``) the
+    largest value the optimal duals allow, the c-transform
+    :math:`f_i = \min_{j: b_j > 0} C_{ij} - g_j` (no constraint of the plan ties it
+    down; raising that weight from zero changes W_p^p at this rate, the right
+    derivative)."""
+    big = jnp.asarray(jnp.inf, cost.dtype)
+    f_top = jnp.min(jnp.where(b[None, :] > 0, cost - g[None, :], big), axis=1)
+    g_top = jnp.min(jnp.where(a[:, None] > 0, cost - f[:, None], big), axis=0)
+    return jnp.where(a > 0, f, f_top), jnp.where(b > 0, g, g_top)
 
 
 def _exact_pow_bwd(p, uniform, residuals, ct):
     # envelope theorem: the optimal plan (resp. the dual potentials) is held fixed
-    x, y, rows, cols, mass, f, g = residuals
+    x, y, a, b, rows, cols, mass, f, g = residuals
     _, vjp = jax.vjp(lambda x_, y_: _plan_cost(x_, y_, rows, cols, mass, p), x, y)
     gx, gy = vjp(ct)
+    if not uniform:  # the assignment path has no weights to differentiate
+        f, g = _largest_potentials(lax.stop_gradient(_cost_matrix(x, y, p)), a, b, f, g)
     return gx, gy, ct * f, ct * g
 
 
 _exact_pow.defvjp(_exact_pow_fwd, _exact_pow_bwd)
+
+
+def _exact_sizes(fn: str, n: int, m: int, uniform: bool) -> None:
+    if uniform and n > MAX_ASSIGNMENT_SIZE:
+        raise ValueError(
+            f"{fn}: n = {n} points exceed MAX_ASSIGNMENT_SIZE = {MAX_ASSIGNMENT_SIZE} for the "
+            "exact solver; use sinkhorn or sliced_wasserstein for large clouds"
+        )
+    if not uniform and n * m > MAX_LP_SIZE:
+        raise ValueError(
+            f"{fn}: n * m = {n} * {m} exceeds MAX_LP_SIZE = {MAX_LP_SIZE} for the exact LP solver "
+            "(weighted or n != m); use sinkhorn or sliced_wasserstein for large clouds"
+        )
 
 
 def wasserstein(
@@ -431,6 +627,7 @@ def wasserstein(
     y: ArrayLike,
     a: ArrayLike | None = None,
     b: ArrayLike | None = None,
+    *,
     p: float = 1,
 ) -> jax.Array:
     r"""Exact p-Wasserstein distance between weighted point clouds, Euclidean ground cost.
@@ -452,16 +649,24 @@ def wasserstein(
     and dual potentials :math:`(f, g)` held fixed,
     :math:`\partial W_p^p / \partial x_i = \sum_j P^*_{ij} \nabla_x c(x_i, y_j)`
     and :math:`\partial W_p^p / \partial a = f` (projected on the simplex by
-    the normalisation of ``a``). Where the optimal plan is not unique this is
-    one element of the superdifferential. Weight gradients are available when
-    ``a`` or ``b`` is given (the assignment path has no duals and no weights).
+    the normalisation of ``a``). Where the optimal plan is not unique the
+    gradient in the points is one element of the superdifferential. In the
+    weights, :math:`W_p^p` is convex and piecewise linear; where ``a_i = 0``
+    (``b_j = 0``) the potential is not pinned down by the plan, and the largest
+    admissible one is used, the c-transform
+    :math:`f_i = \min_{j: b_j > 0} C_{ij} - g_j`: the derivative as that weight
+    increases from zero, the one feasible direction (this assumes the
+    potentials of the other points are unique up to a constant, as they are
+    when the plan's support connects all of them). Weight gradients are
+    available when ``a`` or ``b`` is given (the assignment path has no duals
+    and no weights). :func:`wasserstein_plan` returns the plan itself.
 
     Args:
       x: points ``[n, d]``.
       y: points ``[m, d]``.
       a: non-negative weights ``[n]`` or None (uniform).
       b: non-negative weights ``[m]`` or None (uniform).
-      p: order, a Python number >= 1; the ground cost is :math:`\|x - y\|^p`.
+      p: order, a Python number >= 1 (keyword-only); the ground cost is :math:`\|x - y\|^p`.
 
     Returns:
       The scalar :math:`W_p`.
@@ -486,19 +691,178 @@ def wasserstein(
     aw = _weights(fn, "a", a, n, dtype)
     bw = _weights(fn, "b", b, m, dtype)
     uniform = aw is None and bw is None and n == m
-    if uniform and n > MAX_ASSIGNMENT_SIZE:
-        raise ValueError(
-            f"{fn}: n = {n} points exceed MAX_ASSIGNMENT_SIZE = {MAX_ASSIGNMENT_SIZE} for the "
-            "exact solver; use sinkhorn or sliced_wasserstein for large clouds"
-        )
-    if not uniform and n * m > MAX_LP_SIZE:
-        raise ValueError(
-            f"{fn}: n * m = {n} * {m} exceeds MAX_LP_SIZE = {MAX_LP_SIZE} for the exact LP solver "
-            "(weighted or n != m); use sinkhorn or sliced_wasserstein for large clouds"
-        )
+    _exact_sizes(fn, n, m, uniform)
     aw = jnp.full((n,), 1.0 / n, dtype) if aw is None else aw
     bw = jnp.full((m,), 1.0 / m, dtype) if bw is None else bw
     return _root(_exact_pow(x, y, aw, bw, p, uniform), p)
+
+
+# ----------------------------------------------------------------------------- plans
+
+
+class TransportPlan(NamedTuple):
+    """An optimal coupling, as :func:`wasserstein_plan` and :func:`wasserstein_1d_plan`
+    return it (all fields are constants for autodiff: differentiate
+    :func:`wasserstein` or :func:`wasserstein_1d` instead).
+
+    Attributes:
+      distance: :math:`W_p`.
+      cost: :math:`\\langle P, C\\rangle = W_p^p`, with :math:`C_{ij} = \\|x_i - y_j\\|^p`.
+      plan: the optimal plan ``[n, m]``: mass moved from ``x_i`` to ``y_j``; rows
+        sum to ``a``, columns to ``b`` (both normalised).
+      f: dual potential ``[n]``, or None where the solver has none.
+      g: dual potential ``[m]``, or None. When present,
+        :math:`f_i + g_j \\le C_{ij}` for all ``i, j``, with equality where
+        :math:`P_{ij} > 0`, and :math:`\\langle a, f\\rangle + \\langle b, g\\rangle = W_p^p`.
+    """
+
+    distance: jax.Array
+    cost: jax.Array
+    plan: jax.Array
+    f: jax.Array | None
+    g: jax.Array | None
+
+
+def _plan_host(x, y, a, b, *, p: float, assignment: bool, dtype):
+    """Host solver for :func:`wasserstein_plan`: the dense plan and, from the LP,
+    the dual potentials (floats travel as bits, see :func:`_to_bits`)."""
+    x, y, a, b = (_bits_to_host(t, dtype) for t in (x, y, a, b))
+    n, m = x.shape[0], y.shape[0]
+    if assignment:
+        rows, cols = _solve_assignment(x, y, p)
+        plan = np.zeros((n, m))
+        plan[rows, cols] = 1.0 / n
+        f, g = np.zeros(n), np.zeros(m)
+    else:
+        flat, f, g = _solve_lp(x, y, a, b, p)
+        plan = np.where(flat > 0, flat, 0.0).reshape(n, m)  # HiGHS may give -0.0
+    return tuple(_host_to_bits(t, dtype) for t in (plan, f, g))
+
+
+def wasserstein_plan(
+    x: ArrayLike,
+    y: ArrayLike,
+    a: ArrayLike | None = None,
+    b: ArrayLike | None = None,
+    *,
+    p: float = 1,
+) -> TransportPlan:
+    r"""The exact optimal transport plan between weighted point clouds, and its potentials.
+
+    Solves the same linear programme as :func:`wasserstein` and returns the
+    coupling: ``plan[i, j]`` is the mass that moves from ``x_i`` to ``y_j``.
+    With ``n * m <= MAX_LP_SIZE`` HiGHS solves the LP and also gives the dual
+    potentials ``f``, ``g``; beyond that, for uniform weights and ``n == m``
+    (up to ``MAX_ASSIGNMENT_SIZE``), the plan is an optimal permutation from
+    ``scipy.optimize.linear_sum_assignment`` and ``f = g = None``. The plan is
+    a vertex of the transport polytope (at most ``n + m - 1`` nonzeros; a
+    permutation divided by ``n`` for uniform weights and ``n == m``). Where
+    several plans are optimal, any one of them may come back. Works under
+    ``jit`` and ``vmap`` (a host callback).
+
+    Args:
+      x: points ``[n, d]``.
+      y: points ``[m, d]``.
+      a: non-negative weights ``[n]`` or None (uniform).
+      b: non-negative weights ``[m]`` or None (uniform).
+      p: order, a Python number >= 1 (keyword-only).
+
+    Returns:
+      A :class:`TransportPlan`.
+
+    Example:
+      >>> x = jnp.array([[0.0, 0.0], [0.0, 1.0]])
+      >>> res = wasserstein_plan(x, x[::-1] + jnp.array([[1.0, 0.0]]))  # move right by 1
+      >>> float(res.distance), res.plan.tolist()
+      (1.0, [[0.0, 0.5], [0.5, 0.0]])
+    """
+    fn = "wasserstein_plan"
+    p = _check_p(fn, p)
+    x, y, dtype = _point_clouds(fn, x, y)
+    n, m = x.shape[0], y.shape[0]
+    aw = _weights(fn, "a", a, n, dtype)
+    bw = _weights(fn, "b", b, m, dtype)
+    uniform = aw is None and bw is None and n == m
+    assignment = n * m > MAX_LP_SIZE
+    _exact_sizes(fn, n, m, uniform and assignment)
+    aw = jnp.full((n,), 1.0 / n, dtype) if aw is None else aw
+    bw = jnp.full((m,), 1.0 / m, dtype) if bw is None else bw
+    np_dtype = np.dtype(dtype)
+    words = (2,) if np_dtype.itemsize == 8 else ()
+    shapes = tuple(jax.ShapeDtypeStruct((*s, *words), jnp.uint32) for s in ((n, m), (n,), (m,)))
+    host = functools.partial(_plan_host, p=p, assignment=assignment, dtype=np_dtype)
+    operands = (_to_bits(lax.stop_gradient(t)) for t in (x, y, aw, bw))
+    plan, f, g = (
+        _from_bits(t, dtype)
+        for t in jax.pure_callback(host, shapes, *operands, vmap_method="sequential")
+    )
+    cost = jnp.sum(plan * _cost_matrix(lax.stop_gradient(x), lax.stop_gradient(y), p))
+    if assignment:
+        f = g = None
+    return TransportPlan(_root(cost, p), cost, plan, f, g)
+
+
+def wasserstein_1d_plan(
+    x: ArrayLike,
+    y: ArrayLike,
+    a: ArrayLike | None = None,
+    b: ArrayLike | None = None,
+    *,
+    p: float = 1,
+) -> TransportPlan:
+    r"""The monotone (quantile) coupling between two weighted samples on the line.
+
+    The optimal plan of :func:`wasserstein_1d`: the mass between quantile
+    levels ``t`` and ``t + dt`` moves from :math:`F_x^{-1}(t)` to
+    :math:`F_y^{-1}(t)`. Its dual potentials come from the staircase the
+    merged levels trace through the sorted ``[n, m]`` grid (ties: the level of
+    ``x`` first): :math:`f_0 = 0` and :math:`f_i + g_j = C_{ij}` along it. For
+    :math:`c(x, y) = |x - y|^p`, ``p >= 1``, the sorted cost matrix is a Monge
+    array, so these potentials are feasible everywhere and therefore optimal.
+    O((n + m) log(n + m)) for the potentials; the dense plan is ``[n, m]``.
+
+    Args:
+      x: values ``[n]``.
+      y: values ``[m]``.
+      a: non-negative weights ``[n]`` or None (uniform).
+      b: non-negative weights ``[m]`` or None (uniform).
+      p: order, a Python number >= 1 (keyword-only).
+
+    Returns:
+      A :class:`TransportPlan` (``f`` and ``g`` always present).
+
+    Example:
+      >>> res = wasserstein_1d_plan(jnp.array([2.0, 0.0]), jnp.array([1.0, 3.0, 5.0]), a=jnp.array([1.0, 2.0]))
+      >>> (3 * res.plan).round(6).tolist()  # rows: 2.0, 0.0; columns: 1.0, 3.0, 5.0
+      [[0.0, 0.0, 1.0], [1.0, 1.0, 0.0]]
+      >>> round(float(res.cost), 4)  # (1 + 3 + 3) / 3
+      2.3333
+    """
+    fn = "wasserstein_1d_plan"
+    p = _check_p(fn, p)
+    x = _values_1d(fn, "x", x)
+    y = _values_1d(fn, "y", y)
+    dtype = _float_dtype(x, y)
+    n, m = x.shape[0], y.shape[0]
+    aw, uniform_a = _raw_weights(fn, "a", a, n, dtype)
+    bw, uniform_b = _raw_weights(fn, "b", b, m, dtype)
+    x, y, aw, bw = (lax.stop_gradient(t.astype(dtype)) for t in (x, y, aw, bw))
+    q = _quantiles(x, y, aw, bw, uniform_a, uniform_b, merge=True)
+    plan = jnp.zeros((n, m), dtype).at[q.pu[q.iu], q.pv[q.iv]].add(q.steps)
+    cost = jnp.sum(q.steps * _abs_pow(q.us[q.iu] - q.vs[q.iv], p))
+    us, vs = q.us, q.vs
+    # crossing the k-th level of x moves the staircase from row k to row k + 1 in
+    # the column the levels of y have reached (strictly below: x first on ties)
+    col = vs[jnp.minimum(jnp.searchsorted(q.cv, q.cu[:-1], side="left"), m - 1)]
+    df = _abs_pow(us[1:] - col, p) - _abs_pow(us[:-1] - col, p)
+    row = us[jnp.minimum(jnp.searchsorted(q.cu, q.cv[:-1], side="right"), n - 1)]
+    dg = _abs_pow(row - vs[1:], p) - _abs_pow(row - vs[:-1], p)
+    zero = jnp.zeros(1, dtype)
+    f_sorted = jnp.concatenate([zero, jnp.cumsum(df)])
+    g_sorted = _abs_pow(us[0] - vs[0], p) + jnp.concatenate([zero, jnp.cumsum(dg)])
+    f = jnp.zeros(n, dtype).at[q.pu].set(f_sorted)
+    g = jnp.zeros(m, dtype).at[q.pv].set(g_sorted)
+    return TransportPlan(_root(cost, p), cost, plan, f, g)
 
 
 # ----------------------------------------------------------------------------- Sinkhorn
@@ -548,10 +912,11 @@ def _xdot(w: jax.Array, pot: jax.Array) -> jax.Array:
 def sinkhorn(
     x: ArrayLike,
     y: ArrayLike,
-    epsilon: float,
     a: ArrayLike | None = None,
     b: ArrayLike | None = None,
-    p: float = 2,
+    *,
+    epsilon: float,
+    p: float = 1,
     max_iter: int = 1000,
     tol: float = 1e-6,
 ) -> SinkhornResult:
@@ -589,9 +954,10 @@ def sinkhorn(
     Args:
       x: points ``[n, d]``.
       y: points ``[m, d]``.
-      epsilon: entropic regularisation, > 0 (in the units of the cost).
       a: non-negative weights ``[n]`` or None (uniform).
       b: non-negative weights ``[m]`` or None (uniform).
+      epsilon: entropic regularisation, > 0 (in the units of the cost; keyword-only,
+        no default: the right value depends on the scale of the cost).
       p: ground cost exponent (>= 1); ``p = 2`` is the squared Euclidean cost.
       max_iter: iteration cap.
       tol: tolerance on the L2 norm of the column marginal error.
@@ -606,7 +972,7 @@ def sinkhorn(
 
     Example:
       >>> x = jnp.array([[0.0], [1.0]])
-      >>> res = sinkhorn(x, x + 0.1, epsilon=0.05)  # W_2^2 = 0.01
+      >>> res = sinkhorn(x, x + 0.1, epsilon=0.05, p=2)  # W_2^2 = 0.01
       >>> round(float(res.cost), 6), bool(res.converged)
       (0.01, True)
     """
@@ -707,13 +1073,14 @@ def sinkhorn(
 
 
 def sliced_wasserstein(
-    key: jax.Array,
     x: ArrayLike,
     y: ArrayLike,
-    n_projections: int,
-    p: float = 2,
     a: ArrayLike | None = None,
     b: ArrayLike | None = None,
+    *,
+    key: jax.Array,
+    n_projections: int,
+    p: float = 1,
 ) -> jax.Array:
     r"""Monte Carlo sliced p-Wasserstein distance, built on the exact 1-d solver.
 
@@ -731,14 +1098,18 @@ def sliced_wasserstein(
     O(K (n + m) log(n + m)). Differentiable in ``x``, ``y`` and the weights.
     :math:`SW_p \le W_p`.
 
+    Weight gradients are those of :func:`wasserstein_1d`, averaged over the
+    directions: for each weight, the derivative as that weight increases (for
+    a zero weight, the one feasible direction).
+
     Args:
-      key: a ``jax.random`` key for the directions.
       x: points ``[n, d]``.
       y: points ``[m, d]``.
-      n_projections: number of directions ``K``.
-      p: order, a Python number >= 1.
       a: non-negative weights ``[n]`` or None (uniform).
       b: non-negative weights ``[m]`` or None (uniform).
+      key: a ``jax.random`` key for the directions (keyword-only).
+      n_projections: number of directions ``K`` (keyword-only).
+      p: order, a Python number >= 1 (keyword-only).
 
     Returns:
       The scalar Monte Carlo estimate of :math:`SW_p`.
@@ -750,7 +1121,7 @@ def sliced_wasserstein(
 
     Example:
       >>> x = jnp.zeros((4, 3))
-      >>> sw = sliced_wasserstein(jax.random.key(0), x, x, n_projections=8)
+      >>> sw = sliced_wasserstein(x, x, key=jax.random.key(0), n_projections=8)
       >>> float(sw)
       0.0
     """
@@ -758,12 +1129,12 @@ def sliced_wasserstein(
     p = _check_p(fn, p)
     x, y, dtype = _point_clouds(fn, x, y)
     _check_count(fn, "n_projections", n_projections)
-    aw = _weights(fn, "a", a, x.shape[0], dtype)
-    bw = _weights(fn, "b", b, y.shape[0], dtype)
+    aw, uniform_a = _raw_weights(fn, "a", a, x.shape[0], dtype)
+    bw, uniform_b = _raw_weights(fn, "b", b, y.shape[0], dtype)
     directions = jax.random.normal(key, (n_projections, x.shape[1]), dtype)
     directions = directions / jnp.linalg.norm(directions, axis=1, keepdims=True)
     xp, yp = x @ directions.T, y @ directions.T  # [n, K], [m, K]
     per_direction = jax.vmap(
-        lambda u, v: _wasserstein_1d_pow(u, v, aw, bw, p), in_axes=(1, 1)
+        lambda u, v: _w1d_pow(u, v, aw, bw, p, uniform_a, uniform_b), in_axes=(1, 1)
     )(xp, yp)
     return _root(jnp.mean(per_direction), p)
