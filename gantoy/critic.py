@@ -39,7 +39,7 @@ from jax.typing import ArrayLike
 
 from gantoy import losses as L
 from gantoy.nets import mlp_apply, mlp_init
-from gantoy.training import Optimizer, adam, make_optimizer, rmsprop
+from gantoy.training import Optimizer, _cosine, _input_grad, adam, critic_update, make_optimizer, rmsprop
 
 __all__ = [
     "StepInfo",
@@ -93,13 +93,8 @@ def gan_discriminator_step(d_params, opt_state, real, fake, *, tx):
     ()
     """
 
-    def loss(d):
-        return L.discriminator_loss(_score(d, real), _score(d, fake))  # sigmoid and log inside
-
-    value, grads = jax.value_and_grad(loss)(d_params)
-    updates, opt_state = tx.update(grads, opt_state, d_params)  # Adam: momentum
-    d_params = optax.apply_updates(d_params, updates)
-    return d_params, opt_state, StepInfo(value, grads, updates)
+    d_params, opt_state, info = critic_update(d_params, opt_state, real, fake, tx=tx, loss="gan")
+    return d_params, opt_state, StepInfo(info.loss, info.grads, info.updates)
 
 
 def wgan_critic_step(d_params, opt_state, real, fake, *, tx, clip: float = 0.01):
@@ -127,13 +122,9 @@ def wgan_critic_step(d_params, opt_state, real, fake, *, tx, clip: float = 0.01)
     True
     """
 
-    def loss(d):
-        return L.wgan_critic_loss(_score(d, real), _score(d, fake))  # (1) no sigmoid, (2) no log
-
-    value, grads = jax.value_and_grad(loss)(d_params)
-    updates, opt_state = tx.update(grads, opt_state, d_params)  # (4) RMSProp: no momentum
-    d_params = L.clip_weights(optax.apply_updates(d_params, updates), clip)  # (3) clip to [-c, c]
-    return d_params, opt_state, StepInfo(value, grads, updates)
+    # (1) no sigmoid, (2) no log: loss="wgan"; (3) clip after the update; (4) tx: RMSProp
+    d_params, opt_state, info = critic_update(d_params, opt_state, real, fake, tx=tx, loss="wgan", clip=clip)
+    return d_params, opt_state, StepInfo(info.loss, info.grads, info.updates)
 
 
 def wgan_gp_critic_step(d_params, opt_state, real, fake, key, *, tx, gp_weight=10.0):
@@ -157,15 +148,9 @@ def wgan_gp_critic_step(d_params, opt_state, real, fake, key, *, tx, gp_weight=1
     ()
     """
 
-    def loss(d):
-        critic = lambda x: _score(d, x)
-        base = L.wgan_critic_loss(critic(real), critic(fake))
-        return base + L.gradient_penalty(critic, real, fake, key, weight=gp_weight), base
-
-    (_, base), grads = jax.value_and_grad(loss, has_aux=True)(d_params)
-    updates, opt_state = tx.update(grads, opt_state, d_params)
-    d_params = optax.apply_updates(d_params, updates)
-    return d_params, opt_state, StepInfo(base, grads, updates)
+    d_params, opt_state, info = critic_update(d_params, opt_state, real, fake, tx=tx, loss="wgan",
+                                              gp_weight=gp_weight, gp_key=key)
+    return d_params, opt_state, StepInfo(info.loss, info.grads, info.updates)
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -176,15 +161,6 @@ def max_abs_weight(d_params) -> jax.Array:
     2.0
     """
     return jnp.max(jnp.stack([jnp.max(jnp.abs(p)) for p in jax.tree_util.tree_leaves(d_params)]))
-
-
-def _tree_dot(u, v):
-    return sum(jnp.sum(a * b) for a, b in zip(jax.tree_util.tree_leaves(u), jax.tree_util.tree_leaves(v)))
-
-
-def _cos(u, v):
-    den = jnp.sqrt(_tree_dot(u, u) * _tree_dot(v, v))
-    return jnp.where(den > 0, _tree_dot(u, v) / jnp.where(den > 0, den, 1.0), 0.0)
 
 
 def critic_estimate(d_params, real: ArrayLike, fake: ArrayLike) -> jax.Array:
@@ -217,8 +193,7 @@ def input_grad(d_params, x: ArrayLike) -> jax.Array:
     >>> input_grad(d, jnp.zeros((3, 2)))[0].tolist()
     [2.0, -1.0]
     """
-    # The score acts row by row, so d(sum_i f(x_i)) / dx_i = grad f(x_i).
-    return jax.grad(lambda v: jnp.sum(_score(d_params, v)))(jnp.asarray(x))
+    return _input_grad(d_params, jnp.asarray(x), "relu")  # gantoy.critic_input_grad's implementation
 
 
 def clip_lipschitz_bound(sizes: Sequence[int], c: float) -> float:
@@ -325,7 +300,7 @@ def _cosines_runner(optimizer):
     def run(g):
         def body(state, gt):
             u, state = tx.update(gt, state)
-            return state, _cos(u, -gt)
+            return state, _cosine(u, -gt)
 
         return jax.lax.scan(body, tx.init(g[0]), g)[1]
 
@@ -490,8 +465,8 @@ def _fit_runner(sizes, n_steps, loss, optimizer, clip, use_gp, batch_size):
             neg = jax.tree_util.tree_map(jnp.negative, info.grads)
             out = {
                 "loss": info.loss,
-                "grad_norm": jnp.sqrt(_tree_dot(info.grads, info.grads)),
-                "cos": _cos(info.updates, neg),
+                "grad_norm": optax.tree.norm(info.grads),
+                "cos": _cosine(info.updates, neg),
                 "max_abs_weight": max_abs_weight(d),
             }
             return (d, s), out
