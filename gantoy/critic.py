@@ -5,7 +5,9 @@
   side. WGAN changes four things (Arjovsky et al. 2017, Algorithm 1): no
   sigmoid and (2) no log in the loss, (3) every weight clipped to
   :math:`[-c, c]` after the update, (4) RMSProp instead of a momentum
-  optimiser. WGAN-GP replaces the clip by a gradient penalty.
+  optimiser. WGAN-GP replaces the clip by a gradient penalty. Each is a call
+  of the training engine's one critic update,
+  :func:`gantoy.training.critic_update`, with the settings named.
 * :func:`fit_critics`: train a whole batch of small critics at once (one
   compiled program), critic ``i`` between two samples ``real[i]`` and
   ``fake[i]``, each with its own learning rate and penalty weight if wanted.
@@ -127,7 +129,7 @@ def wgan_critic_step(d_params, opt_state, real, fake, *, tx, clip: float = 0.01)
     return d_params, opt_state, StepInfo(info.loss, info.grads, info.updates)
 
 
-def wgan_gp_critic_step(d_params, opt_state, real, fake, key, *, tx, gp_weight=10.0):
+def wgan_gp_critic_step(key, d_params, opt_state, real, fake, *, tx, gp_weight=10.0):
     """One update of the WGAN-GP critic: the clip replaced by a gradient penalty.
 
     .. math:: L_D = \\mathbb{E}_g f - \\mathbb{E}_r f
@@ -143,13 +145,13 @@ def wgan_gp_critic_step(d_params, opt_state, real, fake, key, *, tx, gp_weight=1
     >>> d = mlp_init(jax.random.key(0), (1, 8, 1))
     >>> tx = optax.adam(1e-4, b1=0.0, b2=0.9)
     >>> x = jnp.ones((4, 1))
-    >>> d, s, info = wgan_gp_critic_step(d, tx.init(d), x, -x, jax.random.key(1), tx=tx)
+    >>> d, s, info = wgan_gp_critic_step(jax.random.key(1), d, tx.init(d), x, -x, tx=tx)
     >>> info.loss.shape
     ()
     """
 
     d_params, opt_state, info = critic_update(d_params, opt_state, real, fake, tx=tx, loss="wgan",
-                                              gp_weight=gp_weight, gp_key=key)
+                                              gp_weight=gp_weight, key=key)
     return d_params, opt_state, StepInfo(info.loss, info.grads, info.updates)
 
 
@@ -459,7 +461,7 @@ def _fit_runner(sizes, n_steps, loss, optimizer, clip, use_gp, batch_size):
             if loss == "gan":
                 d, s, info = gan_discriminator_step(d, s, x_r, x_f, tx=tx)
             elif use_gp:
-                d, s, info = wgan_gp_critic_step(d, s, x_r, x_f, k_gp, tx=tx, gp_weight=gp)
+                d, s, info = wgan_gp_critic_step(k_gp, d, s, x_r, x_f, tx=tx, gp_weight=gp)
             else:
                 d, s, info = wgan_critic_step(d, s, x_r, x_f, tx=tx, clip=clip)
             neg = jax.tree_util.tree_map(jnp.negative, info.grads)

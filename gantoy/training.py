@@ -11,7 +11,17 @@ optimisers, penalties). Three routines cover the notebooks' experiments:
   generator (``g_params``; the "freeze G" experiment of Arjovsky & Bottou 2017,
   Fig. 2 and 3, see :func:`freeze_generator`) or against a fixed fake sampler
   (WGAN Fig. 2, WGAN-GP Fig. 1).
-* :func:`make_step` / :func:`init`: the pure building blocks, for custom loops.
+* :func:`make_step` / :func:`init` / :func:`critic_update`: the pure building
+  blocks, for custom loops.
+
+There is one critic update (:func:`critic_update`) and one training loop: a
+round of ``n_critic`` critic updates and one generator step. ``n_critic`` can
+be a run-time value (``train(..., n_critic=k)``: one compiled program for every
+``k``), the generator can be frozen (``train_generator=False``: its step is
+computed, for its metrics, but not applied) or absent (:func:`train_critic`
+with a fake sampler). :mod:`gantoy.vanishing` runs on :func:`train`; the
+update steps of :mod:`gantoy.critic` are calls of :func:`critic_update`.
+Every step records :data:`FINITE`.
 
 Same key, same numbers: every random draw comes from the caller's key through
 ``jax.random.fold_in`` with the generator step count, so a run split into
@@ -95,9 +105,10 @@ class Optimizer(NamedTuple):
 
 
 def adam(lr: float = 1e-4, b1: float = 0.5, b2: float = 0.999, eps: float = 1e-8) -> Optimizer:
-    """Adam (Kingma & Ba 2015). Papers' settings: DCGAN/WGAN ``b1=0.5``;
-    WGAN-GP ``lr=1e-4, b1=0.0, b2=0.9``. ``eps`` is added outside the square
-    root, as in PyTorch and optax.
+    """Adam (Kingma & Ba 2015), run as ``optax.adam``. Papers' settings: DCGAN/WGAN ``b1=0.5``
+    (our default; optax's is 0.9); WGAN-GP ``lr=1e-4, b1=0.0, b2=0.9``. ``b2`` and
+    ``eps`` default to optax's; ``eps`` is added outside the square root, as in
+    PyTorch and optax.
 
     >>> adam(1e-4, 0.0, 0.9).b2
     0.9
@@ -130,7 +141,7 @@ def rmsprop(lr: float = 5e-5, decay: float = 0.99, eps: float = 1e-8) -> Optimiz
 
 
 def sgd(lr: float = 1e-3, momentum: float = 0.0) -> Optimizer:
-    """Plain SGD (``momentum=0``) or heavy-ball momentum.
+    """Plain SGD (``momentum=0``) or heavy-ball momentum, run as ``optax.sgd``.
 
     >>> sgd(0.1).name
     'sgd'
@@ -573,7 +584,7 @@ def critic_update(
     clip: float | None = None,
     gp_weight=None,
     gp_target: float = 1.0,
-    gp_key: jax.Array | None = None,
+    key: jax.Array | None = None,
     r1_weight=None,
 ):
     """One update of a discriminator (``loss`` ``"minimax"``/``"nonsaturating"``/``"gan"``) or critic (``"wgan"``).
@@ -583,7 +594,7 @@ def critic_update(
         \\quad\\text{or}\\quad \\mathbb{E}_g f - \\mathbb{E}_r f,
 
     plus the WGAN-GP penalty (``gp_weight``, interpolates drawn with
-    ``gp_key``) and/or R1 (``r1_weight``); one optax step of ``tx``; then every
+    ``key``) and/or R1 (``r1_weight``); one optax step of ``tx``; then every
     parameter clipped to ``[-clip, clip]`` when ``clip`` is set. One forward
     pass over the real and fake batch together. Every training routine of
     gantoy updates its critic through this function.
@@ -611,7 +622,7 @@ def critic_update(
         base = _base_loss(loss, r_out, f_out)
         pen = jnp.zeros((), base.dtype)
         if gp_weight is not None:
-            pen = pen + L.gradient_penalty(crit, real, fake, gp_key, weight=gp_weight, target=gp_target)
+            pen = pen + L.gradient_penalty(key, crit, real, fake, weight=gp_weight, target=gp_target)
         if r1_weight is not None:
             pen = pen + L.r1_penalty(crit, real, weight=r1_weight)
         return base + pen, (base, pen, r_out, f_out)
@@ -638,7 +649,7 @@ def _critic_update(config, want, d_params, d_opt_state, real, fake, key, sigma):
         clip=config.clip,
         gp_weight=config.gp_weight if config.gp_weight > 0 else None,
         gp_target=config.gp_target,
-        gp_key=k_gp,
+        key=k_gp,
         r1_weight=config.r1_weight if config.r1_weight > 0 else None,
     )
     m = {}
