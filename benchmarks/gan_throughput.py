@@ -147,7 +147,7 @@ def check_same_math(width=32, tol=2e-4):
 
     def d_loss(d):
         crit = gantoy.critic_fn(cfg, d)
-        pen = gantoy.gradient_penalty(crit, real, fake, k_eps, weight=GP_WEIGHT)
+        pen = gantoy.gradient_penalty(k_eps, crit, real, fake, weight=GP_WEIGHT)
         return gantoy.wgan_critic_loss(crit(real), crit(fake)) + pen
 
     d_grads = jax.grad(d_loss)(state.d_params)

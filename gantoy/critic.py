@@ -5,7 +5,9 @@
   side. WGAN changes four things (Arjovsky et al. 2017, Algorithm 1): no
   sigmoid and (2) no log in the loss, (3) every weight clipped to
   :math:`[-c, c]` after the update, (4) RMSProp instead of a momentum
-  optimiser. WGAN-GP replaces the clip by a gradient penalty.
+  optimiser. WGAN-GP replaces the clip by a gradient penalty. Each is a call
+  of the training engine's one critic update,
+  :func:`gantoy.training.critic_update`, with the settings named.
 * :func:`fit_critics`: train a whole batch of small critics at once (one
   compiled program), critic ``i`` between two samples ``real[i]`` and
   ``fake[i]``, each with its own learning rate and penalty weight if wanted.
@@ -39,7 +41,7 @@ from jax.typing import ArrayLike
 
 from gantoy import losses as L
 from gantoy.nets import mlp_apply, mlp_init
-from gantoy.training import Optimizer, adam, make_optimizer, rmsprop
+from gantoy.training import Optimizer, _cosine, _input_grad, adam, critic_update, make_optimizer, rmsprop
 
 __all__ = [
     "StepInfo",
@@ -93,13 +95,8 @@ def gan_discriminator_step(d_params, opt_state, real, fake, *, tx):
     ()
     """
 
-    def loss(d):
-        return L.discriminator_loss(_score(d, real), _score(d, fake))  # sigmoid and log inside
-
-    value, grads = jax.value_and_grad(loss)(d_params)
-    updates, opt_state = tx.update(grads, opt_state, d_params)  # Adam: momentum
-    d_params = optax.apply_updates(d_params, updates)
-    return d_params, opt_state, StepInfo(value, grads, updates)
+    d_params, opt_state, info = critic_update(d_params, opt_state, real, fake, tx=tx, loss="gan")
+    return d_params, opt_state, StepInfo(info.loss, info.grads, info.updates)
 
 
 def wgan_critic_step(d_params, opt_state, real, fake, *, tx, clip: float = 0.01):
@@ -127,16 +124,12 @@ def wgan_critic_step(d_params, opt_state, real, fake, *, tx, clip: float = 0.01)
     True
     """
 
-    def loss(d):
-        return L.wgan_critic_loss(_score(d, real), _score(d, fake))  # (1) no sigmoid, (2) no log
-
-    value, grads = jax.value_and_grad(loss)(d_params)
-    updates, opt_state = tx.update(grads, opt_state, d_params)  # (4) RMSProp: no momentum
-    d_params = L.clip_weights(optax.apply_updates(d_params, updates), clip)  # (3) clip to [-c, c]
-    return d_params, opt_state, StepInfo(value, grads, updates)
+    # (1) no sigmoid, (2) no log: loss="wgan"; (3) clip after the update; (4) tx: RMSProp
+    d_params, opt_state, info = critic_update(d_params, opt_state, real, fake, tx=tx, loss="wgan", clip=clip)
+    return d_params, opt_state, StepInfo(info.loss, info.grads, info.updates)
 
 
-def wgan_gp_critic_step(d_params, opt_state, real, fake, key, *, tx, gp_weight=10.0):
+def wgan_gp_critic_step(key, d_params, opt_state, real, fake, *, tx, gp_weight=10.0):
     """One update of the WGAN-GP critic: the clip replaced by a gradient penalty.
 
     .. math:: L_D = \\mathbb{E}_g f - \\mathbb{E}_r f
@@ -152,20 +145,14 @@ def wgan_gp_critic_step(d_params, opt_state, real, fake, key, *, tx, gp_weight=1
     >>> d = mlp_init(jax.random.key(0), (1, 8, 1))
     >>> tx = optax.adam(1e-4, b1=0.0, b2=0.9)
     >>> x = jnp.ones((4, 1))
-    >>> d, s, info = wgan_gp_critic_step(d, tx.init(d), x, -x, jax.random.key(1), tx=tx)
+    >>> d, s, info = wgan_gp_critic_step(jax.random.key(1), d, tx.init(d), x, -x, tx=tx)
     >>> info.loss.shape
     ()
     """
 
-    def loss(d):
-        critic = lambda x: _score(d, x)
-        base = L.wgan_critic_loss(critic(real), critic(fake))
-        return base + L.gradient_penalty(critic, real, fake, key, weight=gp_weight), base
-
-    (_, base), grads = jax.value_and_grad(loss, has_aux=True)(d_params)
-    updates, opt_state = tx.update(grads, opt_state, d_params)
-    d_params = optax.apply_updates(d_params, updates)
-    return d_params, opt_state, StepInfo(base, grads, updates)
+    d_params, opt_state, info = critic_update(d_params, opt_state, real, fake, tx=tx, loss="wgan",
+                                              gp_weight=gp_weight, key=key)
+    return d_params, opt_state, StepInfo(info.loss, info.grads, info.updates)
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -176,15 +163,6 @@ def max_abs_weight(d_params) -> jax.Array:
     2.0
     """
     return jnp.max(jnp.stack([jnp.max(jnp.abs(p)) for p in jax.tree_util.tree_leaves(d_params)]))
-
-
-def _tree_dot(u, v):
-    return sum(jnp.sum(a * b) for a, b in zip(jax.tree_util.tree_leaves(u), jax.tree_util.tree_leaves(v)))
-
-
-def _cos(u, v):
-    den = jnp.sqrt(_tree_dot(u, u) * _tree_dot(v, v))
-    return jnp.where(den > 0, _tree_dot(u, v) / jnp.where(den > 0, den, 1.0), 0.0)
 
 
 def critic_estimate(d_params, real: ArrayLike, fake: ArrayLike) -> jax.Array:
@@ -217,8 +195,7 @@ def input_grad(d_params, x: ArrayLike) -> jax.Array:
     >>> input_grad(d, jnp.zeros((3, 2)))[0].tolist()
     [2.0, -1.0]
     """
-    # The score acts row by row, so d(sum_i f(x_i)) / dx_i = grad f(x_i).
-    return jax.grad(lambda v: jnp.sum(_score(d_params, v)))(jnp.asarray(x))
+    return _input_grad(d_params, jnp.asarray(x), "relu")  # gantoy.critic_input_grad's implementation
 
 
 def clip_lipschitz_bound(sizes: Sequence[int], c: float) -> float:
@@ -325,7 +302,7 @@ def _cosines_runner(optimizer):
     def run(g):
         def body(state, gt):
             u, state = tx.update(gt, state)
-            return state, _cos(u, -gt)
+            return state, _cosine(u, -gt)
 
         return jax.lax.scan(body, tx.init(g[0]), g)[1]
 
@@ -484,14 +461,14 @@ def _fit_runner(sizes, n_steps, loss, optimizer, clip, use_gp, batch_size):
             if loss == "gan":
                 d, s, info = gan_discriminator_step(d, s, x_r, x_f, tx=tx)
             elif use_gp:
-                d, s, info = wgan_gp_critic_step(d, s, x_r, x_f, k_gp, tx=tx, gp_weight=gp)
+                d, s, info = wgan_gp_critic_step(k_gp, d, s, x_r, x_f, tx=tx, gp_weight=gp)
             else:
                 d, s, info = wgan_critic_step(d, s, x_r, x_f, tx=tx, clip=clip)
             neg = jax.tree_util.tree_map(jnp.negative, info.grads)
             out = {
                 "loss": info.loss,
-                "grad_norm": jnp.sqrt(_tree_dot(info.grads, info.grads)),
-                "cos": _cos(info.updates, neg),
+                "grad_norm": optax.tree.norm(info.grads),
+                "cos": _cosine(info.updates, neg),
                 "max_abs_weight": max_abs_weight(d),
             }
             return (d, s), out

@@ -150,10 +150,10 @@ def _input_grads(critic: Callable, x: jax.Array) -> jax.Array:
 
 
 def gradient_penalty(
+    key: jax.Array,
     critic: Callable,
     real: ArrayLike,
     fake: ArrayLike,
-    key: jax.Array,
     *,
     weight: float = 10.0,
     target: float = 1.0,
@@ -166,9 +166,9 @@ def gradient_penalty(
         \\text{ per pair}.
 
     Args:
+      key: PRNG key for :math:`\\epsilon`.
       critic: ``[n, d] -> [n]`` scores, acting row by row.
       real, fake: ``[n, d]`` paired samples.
-      key: PRNG key for :math:`\\epsilon`.
       weight: :math:`\\lambda` (10 in the paper, 0.1 in its toy code).
       target: :math:`t`, the target gradient norm (1).
 
@@ -178,7 +178,7 @@ def gradient_penalty(
 
     >>> linear = lambda x: x @ jnp.array([3.0, 4.0])  # |grad| = 5 everywhere
     >>> x = jnp.ones((4, 2))
-    >>> float(gradient_penalty(linear, x, -x, jax.random.key(0), weight=1.0))
+    >>> float(gradient_penalty(jax.random.key(0), linear, x, -x, weight=1.0))
     16.0
     """
     real = jnp.asarray(real)

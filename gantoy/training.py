@@ -11,7 +11,17 @@ optimisers, penalties). Three routines cover the notebooks' experiments:
   generator (``g_params``; the "freeze G" experiment of Arjovsky & Bottou 2017,
   Fig. 2 and 3, see :func:`freeze_generator`) or against a fixed fake sampler
   (WGAN Fig. 2, WGAN-GP Fig. 1).
-* :func:`make_step` / :func:`init`: the pure building blocks, for custom loops.
+* :func:`make_step` / :func:`init` / :func:`critic_update`: the pure building
+  blocks, for custom loops.
+
+There is one critic update (:func:`critic_update`) and one training loop: a
+round of ``n_critic`` critic updates and one generator step. ``n_critic`` can
+be a run-time value (``train(..., n_critic=k)``: one compiled program for every
+``k``), the generator can be frozen (``train_generator=False``: its step is
+computed, for its metrics, but not applied) or absent (:func:`train_critic`
+with a fake sampler). :mod:`gantoy.vanishing` runs on :func:`train`; the
+update steps of :mod:`gantoy.critic` are calls of :func:`critic_update`.
+Every step records :data:`FINITE`.
 
 Same key, same numbers: every random draw comes from the caller's key through
 ``jax.random.fold_in`` with the generator step count, so a run split into
@@ -37,7 +47,7 @@ import numpy as np
 import optax
 
 from gantoy import losses as L
-from gantoy.nets import mlp_apply, mlp_init
+from gantoy.nets import mlp_apply, mlp_init, preactivation_grads
 
 __all__ = [
     "Optimizer",
@@ -55,11 +65,15 @@ __all__ = [
     "LOSSES",
     "STEP_METRICS",
     "CRITIC_METRICS",
+    "FINITE",
+    "CriticStep",
+    "critic_update",
     "init",
     "make_step",
     "train",
     "train_critic",
     "freeze_generator",
+    "generator_grad_norms",
     "critic_grad_profile",
     "generate",
     "critic_fn",
@@ -91,9 +105,10 @@ class Optimizer(NamedTuple):
 
 
 def adam(lr: float = 1e-4, b1: float = 0.5, b2: float = 0.999, eps: float = 1e-8) -> Optimizer:
-    """Adam (Kingma & Ba 2015). Papers' settings: DCGAN/WGAN ``b1=0.5``;
-    WGAN-GP ``lr=1e-4, b1=0.0, b2=0.9``. ``eps`` is added outside the square
-    root, as in PyTorch and optax.
+    """Adam (Kingma & Ba 2015), run as ``optax.adam``. Papers' settings: DCGAN/WGAN ``b1=0.5``
+    (our default; optax's is 0.9); WGAN-GP ``lr=1e-4, b1=0.0, b2=0.9``. ``b2`` and
+    ``eps`` default to optax's; ``eps`` is added outside the square root, as in
+    PyTorch and optax.
 
     >>> adam(1e-4, 0.0, 0.9).b2
     0.9
@@ -126,7 +141,7 @@ def rmsprop(lr: float = 5e-5, decay: float = 0.99, eps: float = 1e-8) -> Optimiz
 
 
 def sgd(lr: float = 1e-3, momentum: float = 0.0) -> Optimizer:
-    """Plain SGD (``momentum=0``) or heavy-ball momentum.
+    """Plain SGD (``momentum=0``) or heavy-ball momentum, run as ``optax.sgd``.
 
     >>> sgd(0.1).name
     'sgd'
@@ -413,12 +428,13 @@ def critic_input_grad(config: GANConfig, d_params, x: jax.Array) -> jax.Array:
     >>> critic_input_grad(cfg, init(jax.random.key(0), cfg).d_params, jnp.ones((3, 1))).shape
     (3, 1)
     """
-    return _critic_input_grad(config, d_params, jnp.asarray(x))
+    return _input_grad(d_params, jnp.asarray(x), config.d_activation)
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _critic_input_grad(config, d_params, x):
-    return L._input_grads(critic_fn(config, d_params), x)
+@functools.partial(jax.jit, static_argnums=2)
+def _input_grad(d_params, x, activation):
+    """The one implementation behind :func:`critic_input_grad` and :func:`gantoy.critic.input_grad`."""
+    return L._input_grads(lambda v: mlp_apply(d_params, v, activation=activation)[..., 0], x)
 
 
 def clip_fraction(d_params, c: float) -> jax.Array:
@@ -452,8 +468,8 @@ STEP_METRICS = {
     "d_loss": "[] critic loss without penalties, last critic step of this G step (before its update)",
     "d_penalty": "[] gradient/R1 penalty of that critic step",
     "d_acc": "[] D accuracy on that step's real and fake batch: (mean(l_real > 0) + mean(l_fake < 0)) / 2",
-    "d_grad_norm": "[max_critic] global norm of the critic's (total-loss) gradient, every critic step",
-    "cos": "[max_critic] cos(optimiser update, -gradient) of every critic step (update before clipping; 0 if either is 0)",
+    "d_grad_norm": "[max_critic] global norm of the critic's (total-loss) gradient, every critic step ([] of the last one when n_critic is given at run time)",
+    "cos": "[max_critic] cos(optimiser update, -gradient) of every critic step (update before clipping; 0 if either is 0; [] as d_grad_norm)",
     "d_grad_norms": "[n_layers] norm of the total critic loss's gradient w.r.t. each weight matrix W_l (last critic step)",
     "d_preact_grad_norms": "[n_layers] Frobenius norm of the critic loss's (no penalty) gradient w.r.t. each layer's pre-activations on the real and fake batch",
     "clip_frac": "[] fraction of critic weight-matrix entries with |w| >= 0.99 c after the critic steps (needs clip)",
@@ -478,6 +494,11 @@ CRITIC_METRICS = {
     "g_grad_norm_nonsaturating": "[] |grad_G -E log D(G(z))| after the update (needs g_params)",
 }
 
+#: Recorded at every step whatever ``metrics`` asks for: ``True`` while every
+#: parameter of both players and the generator loss are finite. A non-finite
+#: critic loss makes its gradient, and so the critic's parameters, non-finite.
+FINITE = "finite"
+
 _CRITIC_STEP_NAMES = ("d_loss", "d_penalty", "d_acc", "d_grad_norm", "cos", "d_grad_norms", "d_preact_grad_norms")
 
 
@@ -491,14 +512,15 @@ def _check_metrics(metrics, allowed, config, where):
     return tuple(dict.fromkeys(metrics))
 
 
-def _global_norm(tree):
-    return jnp.sqrt(sum(jnp.sum(jnp.square(x)) for x in jax.tree_util.tree_leaves(tree)))
-
-
 def _cosine(u, v):
-    dot = sum(jnp.sum(a * b) for a, b in zip(jax.tree_util.tree_leaves(u), jax.tree_util.tree_leaves(v)))
-    den = _global_norm(u) * _global_norm(v)
+    """cos between two pytrees (0 when either is 0): :math:`\\sum u v / (\\|u\\| \\|v\\|)` with optax's tree sums."""
+    den = optax.tree.norm(u) * optax.tree.norm(v)
+    dot = optax.tree.sum(optax.tree.mul(u, v))
     return jnp.where(den > 0, dot / jnp.where(den > 0, den, 1.0), 0.0)
+
+
+def _layer_norms(arrays):
+    return jnp.stack([optax.tree.norm(a) for a in arrays])
 
 
 def _clip_frac(d_params, c):
@@ -507,8 +529,13 @@ def _clip_frac(d_params, c):
     return hits / sum(w.size for w in ws)
 
 
-def _base_loss(config, real_out, fake_out):
-    if config.loss == "wgan":
+def _all_finite(*trees):
+    leaves = [x for t in trees for x in jax.tree_util.tree_leaves(t)]
+    return jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves]).all()
+
+
+def _base_loss(loss, real_out, fake_out):
+    if loss == "wgan":
         return L.wgan_critic_loss(real_out, fake_out)
     return L.discriminator_loss(real_out, fake_out)
 
@@ -525,44 +552,119 @@ def _sigma(config, step):
     return L.annealed_sigma(config.noise_sigma, step, config.noise_anneal)
 
 
+# --------------------------------------------------------------------------- the critic update
+class CriticStep(NamedTuple):
+    """What one critic update saw (:func:`critic_update`).
+
+    Attributes:
+      loss: the critic loss without penalty, before the update.
+      penalty: the penalty added to it (0 without one).
+      grads: the gradient of the total loss.
+      updates: the optimiser's step (before clipping).
+      real_out, fake_out: ``[n]`` logits / scores on the real and fake batch.
+    """
+
+    loss: jax.Array
+    penalty: jax.Array
+    grads: Any
+    updates: Any
+    real_out: jax.Array
+    fake_out: jax.Array
+
+
+def critic_update(
+    d_params,
+    opt_state,
+    real: jax.Array,
+    fake: jax.Array,
+    *,
+    tx: optax.GradientTransformation,
+    loss: str = "wgan",
+    activation: str = "relu",
+    clip: float | None = None,
+    gp_weight=None,
+    gp_target: float = 1.0,
+    key: jax.Array | None = None,
+    r1_weight=None,
+):
+    """One update of a discriminator (``loss`` ``"minimax"``/``"nonsaturating"``/``"gan"``) or critic (``"wgan"``).
+
+    .. math::
+        L_D = \\mathbb{E}_r\\,\\mathrm{softplus}(-\\ell) + \\mathbb{E}_g\\,\\mathrm{softplus}(\\ell)
+        \\quad\\text{or}\\quad \\mathbb{E}_g f - \\mathbb{E}_r f,
+
+    plus the WGAN-GP penalty (``gp_weight``, interpolates drawn with
+    ``key``) and/or R1 (``r1_weight``); one optax step of ``tx``; then every
+    parameter clipped to ``[-clip, clip]`` when ``clip`` is set. One forward
+    pass over the real and fake batch together. Every training routine of
+    gantoy updates its critic through this function.
+
+    Returns:
+      ``(d_params, opt_state, CriticStep)``.
+
+    References:
+      Goodfellow et al. 2014, Algorithm 1; Arjovsky et al. 2017, Algorithm 1;
+      Gulrajani et al. 2017, Algorithm 1; Mescheder et al. 2018, Eq. 9.
+
+    >>> from gantoy.nets import mlp_init
+    >>> d = mlp_init(jax.random.key(0), (1, 8, 1))
+    >>> tx = optax.sgd(0.1)
+    >>> d, s, info = critic_update(d, tx.init(d), jnp.ones((4, 1)), -jnp.ones((4, 1)), tx=tx, clip=0.01)
+    >>> float(info.penalty), all(bool(jnp.all(jnp.abs(p) <= 0.01)) for p in jax.tree_util.tree_leaves(d))
+    (0.0, True)
+    """
+    n = real.shape[0]
+
+    def loss_fn(d):
+        crit = lambda x: mlp_apply(d, x, activation=activation)[..., 0]
+        out = crit(jnp.concatenate([real, fake], axis=0))  # one pass: larger matmuls
+        r_out, f_out = out[:n], out[n:]
+        base = _base_loss(loss, r_out, f_out)
+        pen = jnp.zeros((), base.dtype)
+        if gp_weight is not None:
+            pen = pen + L.gradient_penalty(key, crit, real, fake, weight=gp_weight, target=gp_target)
+        if r1_weight is not None:
+            pen = pen + L.r1_penalty(crit, real, weight=r1_weight)
+        return base + pen, (base, pen, r_out, f_out)
+
+    (_, (base, pen, r_out, f_out)), grads = jax.value_and_grad(loss_fn, has_aux=True)(d_params)
+    updates, opt_state = tx.update(grads, opt_state, d_params)
+    new = optax.apply_updates(d_params, updates)
+    if clip is not None:
+        new = L.clip_weights(new, clip)
+    return new, opt_state, CriticStep(base, pen, grads, updates, r_out, f_out)
+
+
 def _critic_update(config, want, d_params, d_opt_state, real, fake, key, sigma):
-    """One critic update on given real/fake batches; returns new params, state, metrics."""
+    """:func:`critic_update` with ``config``'s settings and instance noise; returns params, state, metrics."""
     k_gp, k_nr, k_nf = jax.random.split(key, 3)
     if config.noise_sigma > 0:
         real = L.add_instance_noise(k_nr, real, sigma)
         fake = L.add_instance_noise(k_nf, fake, sigma)
-
-    def loss_fn(d):
-        crit = lambda x: mlp_apply(d, x, activation=config.d_activation)[..., 0]
-        out = crit(jnp.concatenate([real, fake], axis=0))  # one pass: larger matmuls
-        r_out, f_out = out[: real.shape[0]], out[real.shape[0] :]
-        base = _base_loss(config, r_out, f_out)
-        pen = jnp.zeros((), base.dtype)
-        if config.gp_weight > 0:
-            pen = pen + L.gradient_penalty(crit, real, fake, k_gp, weight=config.gp_weight, target=config.gp_target)
-        if config.r1_weight > 0:
-            pen = pen + L.r1_penalty(crit, real, weight=config.r1_weight)
-        return base + pen, (base, pen, r_out, f_out)
-
-    (_, (base, pen, r_out, f_out)), grads = jax.value_and_grad(loss_fn, has_aux=True)(d_params)
-    updates, d_opt_state = make_optimizer(config.d_opt).update(grads, d_opt_state, d_params)
-    new = optax.apply_updates(d_params, updates)
-    if config.clip is not None:
-        new = L.clip_weights(new, config.clip)
-
+    new, d_opt_state, info = critic_update(
+        d_params, d_opt_state, real, fake,
+        tx=make_optimizer(config.d_opt),
+        loss=config.loss,
+        activation=config.d_activation,
+        clip=config.clip,
+        gp_weight=config.gp_weight if config.gp_weight > 0 else None,
+        gp_target=config.gp_target,
+        key=k_gp,
+        r1_weight=config.r1_weight if config.r1_weight > 0 else None,
+    )
     m = {}
     if "d_loss" in want:
-        m["d_loss"] = base
+        m["d_loss"] = info.loss
     if "d_penalty" in want:
-        m["d_penalty"] = pen
+        m["d_penalty"] = info.penalty
     if "d_acc" in want:
-        m["d_acc"] = 0.5 * (jnp.mean(r_out > 0) + jnp.mean(f_out < 0))
+        m["d_acc"] = 0.5 * (jnp.mean(info.real_out > 0) + jnp.mean(info.fake_out < 0))
     if "d_grad_norm" in want:
-        m["d_grad_norm"] = _global_norm(grads)
+        m["d_grad_norm"] = optax.tree.norm(info.grads)
     if "cos" in want:
-        m["cos"] = _cosine(updates, jax.tree_util.tree_map(jnp.negative, grads))
+        m["cos"] = _cosine(info.updates, jax.tree_util.tree_map(jnp.negative, info.grads))
     if "d_grad_norms" in want:
-        m["d_grad_norms"] = jnp.stack([jnp.sqrt(jnp.sum(jnp.square(gw))) for gw, _ in grads])
+        m["d_grad_norms"] = _layer_norms([gw for gw, _ in info.grads])
     if "d_preact_grad_norms" in want:
         m["d_preact_grad_norms"] = _preact_norms(config, d_params, real, fake)
     return new, d_opt_state, m
@@ -571,99 +673,104 @@ def _critic_update(config, want, d_params, d_opt_state, real, fake, key, sigma):
 def _preact_norms(config, d_params, real, fake):
     n = real.shape[0]
     x = jnp.concatenate([real, fake], axis=0)
-
-    def loss_of_out(shifts):
-        out = mlp_apply(d_params, x, activation=config.d_activation, shifts=shifts)[..., 0]
-        return _base_loss(config, out[:n], out[n:])
-
-    zeros = [jnp.zeros((x.shape[0], w.shape[-1]), x.dtype) for w, _ in d_params]
-    gs = jax.grad(loss_of_out)(zeros)
-    return jnp.stack([jnp.sqrt(jnp.sum(jnp.square(g))) for g in gs])
+    gs = preactivation_grads(lambda out: _base_loss(config.loss, out[:n, 0], out[n:, 0]), d_params, x,
+                             activation=config.d_activation)
+    return _layer_norms(gs)
 
 
-def _g_grad_norms(config, want, g_params, d_params, z, key, sigma):
-    """Norms of the generator-loss gradients selected in ``want``, on latent batch ``z``."""
+def _g_grad_norms(config, names, g_params, d_params, z, key, sigma):
+    """Norms of the generator-loss gradients ``g_grad_norm_<name>`` for ``name`` in ``names``, on latent batch ``z``."""
     out = {}
     for name in ("minimax", "nonsaturating"):
-        if f"g_grad_norm_{name}" in want:
+        if f"g_grad_norm_{name}" in names:
             def f(g, name=name):
-                fake = mlp_apply(g, z, activation=config.g_activation)
+                fake = generate(config, g, z)
                 if config.noise_sigma > 0:
                     fake = L.add_instance_noise(key, fake, sigma)
-                return _g_loss(name, mlp_apply(d_params, fake, activation=config.d_activation)[..., 0])
+                return _g_loss(name, critic_fn(config, d_params)(fake))
 
-            out[f"g_grad_norm_{name}"] = _global_norm(jax.grad(f)(g_params))
+            out[f"g_grad_norm_{name}"] = optax.tree.norm(jax.grad(f)(g_params))
     return out
 
 
-def make_step(config: GANConfig, metrics: Sequence[str] = ("d_loss", "g_loss")) -> Callable:
-    """The pure training step ``step(state, key) -> (state, metrics)`` for one seed.
+def generator_grad_norms(config: GANConfig, g_params, d_params, z: jax.Array) -> dict:
+    r"""Norms of the minimax and non-saturating generator-loss gradients, one seed.
 
-    One step = ``n_critic`` critic updates (or the warm-up count), each on a fresh
-    real batch and fresh fakes from the current G, then one generator update.
-    Only the metrics named (see :data:`STEP_METRICS`) are computed.
+    .. math::
+       \big\|\nabla_\theta E_z \log(1 - \sigma(\ell(G_\theta(z))))\big\|, \qquad
+       \big\|\nabla_\theta\, {-E_z} \log \sigma(\ell(G_\theta(z)))\big\|
 
-    >>> cfg = gan_config(lambda k, n: jax.random.normal(k, (n, 2)), batch_size=8, z_dim=2)
-    >>> step = make_step(cfg, ("g_loss",))
-    >>> s, m = step(init(jax.random.key(0), cfg), jax.random.key(1))
-    >>> int(s.step), sorted(m)
-    (1, ['g_loss'])
+    (global norms over all of G's parameters), on the latent batch
+    ``z [n, z_dim]``, without instance noise. The same code records the
+    ``g_grad_norm_*`` metrics of :func:`train`.
+
+    Returns:
+      ``{"g_grad_norm_minimax": [], "g_grad_norm_nonsaturating": []}``.
+
+    >>> cfg = gan_config(lambda k, n: jnp.ones((n, 1)), z_dim=2, g_hidden=(4,), d_hidden=(4,))
+    >>> s = init(jax.random.key(0), cfg)
+    >>> sorted(generator_grad_norms(cfg, s.g_params, s.d_params, jnp.ones((3, 2))))
+    ['g_grad_norm_minimax', 'g_grad_norm_nonsaturating']
     """
-    return _make_step(config, metrics, predraw=False)
+    cfg = config.replace(noise_sigma=0.0) if config.noise_sigma > 0 else config
+    return _g_grad_norms(cfg, ("g_grad_norm_minimax", "g_grad_norm_nonsaturating"), g_params, d_params, z, None, 0.0)
 
 
-def _make_step(config: GANConfig, metrics: Sequence[str], predraw: bool) -> Callable:
-    # predraw: draw the real batches and latent codes of all critic steps of a
-    # generator step first (vmapped over the critic steps: the same keys, so
-    # the same numbers) and pass G once over all of them. 17% more steps per
-    # CPU-second for one seed at width 128 (the sampler's and PRNG's many small
-    # ops run once per generator step, not once per critic step); no gain under
-    # vmap over seeds (already batched) and +4 s compile there, so train() uses
-    # it for a single key only. Needs a fixed critic count (no warm-up schedule).
-    want = _check_metrics(metrics, STEP_METRICS, config, "train")
+# --------------------------------------------------------------------------- the training loop
+def _critic_schedule(config, t):
+    """Critic steps at generator step ``t``: ``n_critic``, or WGAN's warm-up schedule (traced)."""
+    if config.warmup_critic > 0:
+        return jnp.where((t < config.warmup_steps) | (t % config.warmup_every == 0), config.warmup_critic, config.n_critic)
+    return config.n_critic
+
+
+def _make_round(config: GANConfig, want: tuple, *, buffer: int | None, predraw: bool, fake=None) -> Callable:
+    """The one training loop body: ``round(state, key, n_critic, train_g) -> (state, metrics)``, one seed.
+
+    ``n_critic`` critic updates (a Python int, or a traced value: one program
+    for every count), each on a fresh real batch and fresh fakes (from the
+    current G, or from the sampler ``fake``: critic-only training, no
+    generator), then the generator step against the updated critic: applied
+    when ``train_g`` is ``True``, skipped when ``False`` (its metrics are still
+    recorded: a frozen generator), chosen at run time when it is traced.
+    ``buffer``: record per-critic-step metrics in ``[buffer]`` arrays (NaN where
+    no step ran), or (``None``) those of the last critic step only.
+    """
     sample = _sampler(config.data)
+    fake_sample = None if fake is None else _sampler(fake)
     g_tx = make_optimizer(config.g_opt)
-    n_max = config.max_critic
     crit_want = tuple(m for m in want if m in _CRITIC_STEP_NAMES)
-    per_step = ("d_grad_norm", "cos")
+    per_step = ("d_grad_norm", "cos") if buffer else ()
 
-    def step(state: GANState, key: jax.Array):
+    def round_(state: GANState, key: jax.Array, n_iter, train_g):
         k_critic, k_gen = jax.random.split(key)
         sigma = _sigma(config, state.step)
-        if config.warmup_critic > 0:
-            t = state.step
-            n_iter = jnp.where((t < config.warmup_steps) | (t % config.warmup_every == 0), config.warmup_critic, config.n_critic)
-        else:
-            n_iter = config.n_critic
-
         dtype = state.d_params[0][0].dtype
         n_layers = len(state.d_params)
-        fill = jnp.nan if config.warmup_critic > 0 else 0.0
-        buf0 = {m: jnp.full((n_max,), fill, dtype) for m in crit_want if m in per_step}
-        last0 = {}
-        for m in crit_want:
-            if m not in per_step:
-                last0[m] = jnp.zeros((n_layers,) if m.endswith("norms") else (), dtype)
+        fill = 0.0 if isinstance(n_iter, int) else jnp.nan
+        buf0 = {m: jnp.full((buffer,), fill, dtype) for m in crit_want if m in per_step}
+        last0 = {m: jnp.zeros((n_layers,) if m.endswith("norms") else (), dtype) for m in crit_want if m not in per_step}
+
+        def draw(i):
+            k_real, k_z, k_upd = jax.random.split(jax.random.fold_in(k_critic, i), 3)
+            real = sample(k_real, config.batch_size)
+            if fake_sample is not None:
+                return real, fake_sample(k_z, config.batch_size), k_upd
+            return real, jax.random.normal(k_z, (config.batch_size, config.z_dim), dtype), k_upd
 
         def body(i, carry):
             d, d_os, buf, last = carry
-            k = jax.random.fold_in(k_critic, i)
-            k_real, k_z, k_upd = jax.random.split(k, 3)
-            real = sample(k_real, config.batch_size)
-            z = jax.random.normal(k_z, (config.batch_size, config.z_dim), dtype)
-            fake = jax.lax.stop_gradient(generate(config, state.g_params, z))
+            real, fake, k_upd = draw(i)
+            if fake_sample is None:
+                fake = jax.lax.stop_gradient(generate(config, state.g_params, fake))
             d, d_os, m = _critic_update(config, crit_want, d, d_os, real, fake, k_upd, sigma)
             buf = {name: buf[name].at[i].set(m[name].astype(dtype)) for name in buf}
             last = {name: m[name].astype(dtype) for name in last}
             return d, d_os, buf, last
 
-        if predraw and config.warmup_critic == 0:
-            def draw(i):
-                k_real, k_z, k_upd = jax.random.split(jax.random.fold_in(k_critic, i), 3)
-                real = sample(k_real, config.batch_size)
-                z = jax.random.normal(k_z, (config.batch_size, config.z_dim), dtype)
-                return real, z, k_upd
-
+        if predraw and isinstance(n_iter, int) and fake_sample is None:
+            # All critic steps' batches first (the same keys, so the same
+            # numbers), G once over all latent codes.
             reals, zs, k_upds = jax.vmap(draw)(jnp.arange(n_iter))
             fakes = jax.lax.stop_gradient(generate(config, state.g_params, zs))
 
@@ -678,41 +785,69 @@ def _make_step(config: GANConfig, metrics: Sequence[str], predraw: bool) -> Call
         else:
             d, d_os, buf, last = jax.lax.fori_loop(0, n_iter, body, (state.d_params, state.d_opt_state, buf0, last0))
 
-        # Generator step against the updated critic.
-        k_z, k_noise = jax.random.split(k_gen)
-        z = jax.random.normal(k_z, (config.batch_size, config.z_dim), dtype)
-
-        def g_loss_fn(g):
-            fake = generate(config, g, z)
-            if config.noise_sigma > 0:
-                fake = L.add_instance_noise(k_noise, fake, sigma)
-            return _g_loss(config.loss, mlp_apply(d, fake, activation=config.d_activation)[..., 0])
-
-        g_loss, g_grads = jax.value_and_grad(g_loss_fn)(state.g_params)
-        updates, g_os = g_tx.update(g_grads, state.g_opt_state, state.g_params)
-        g = optax.apply_updates(state.g_params, updates)
-
         out = dict(buf)
         out.update(last)
         if "clip_frac" in want:
             out["clip_frac"] = _clip_frac(d, config.clip)
         if "n_critic" in want:
             out["n_critic"] = jnp.asarray(n_iter, jnp.int32)
-        if "g_loss" in want:
-            out["g_loss"] = g_loss
-        if "g_grad_norm" in want:
-            out["g_grad_norm"] = _global_norm(g_grads)
-        extra = tuple(m for m in want if m.startswith("g_grad_norm_"))
-        if extra:
-            # Reuse the training gradient where it is the requested loss.
+        g, g_os = state.g_params, state.g_opt_state
+        finite = [d]
+        if g is not None:
+            # Generator step against the updated critic.
+            k_z, k_noise = jax.random.split(k_gen)
+            z = jax.random.normal(k_z, (config.batch_size, config.z_dim), dtype)
+
+            def g_loss_fn(g):
+                fake = generate(config, g, z)
+                if config.noise_sigma > 0:
+                    fake = L.add_instance_noise(k_noise, fake, sigma)
+                return _g_loss(config.loss, critic_fn(config, d)(fake))
+
+            g_loss, g_grads = jax.value_and_grad(g_loss_fn)(g)
+            if train_g is not False:
+                updates, new_os = g_tx.update(g_grads, g_os, g)
+                new_g = optax.apply_updates(g, updates)
+                if train_g is True:
+                    g, g_os = new_g, new_os
+                else:
+                    keep = lambda new, old: jnp.where(train_g, new, old)
+                    g, g_os = jax.tree_util.tree_map(keep, (new_g, new_os), (g, g_os))
+            if "g_loss" in want:
+                out["g_loss"] = g_loss
+            if "g_grad_norm" in want:
+                out["g_grad_norm"] = optax.tree.norm(g_grads)
+            extra = tuple(m for m in want if m.startswith("g_grad_norm_"))
             if config.loss != "wgan" and f"g_grad_norm_{config.loss}" in extra:
-                out[f"g_grad_norm_{config.loss}"] = _global_norm(g_grads)
+                # the training gradient is this one: reuse it
+                out[f"g_grad_norm_{config.loss}"] = optax.tree.norm(g_grads)
                 extra = tuple(m for m in extra if m != f"g_grad_norm_{config.loss}")
             out.update(_g_grad_norms(config, extra, state.g_params, d, z, k_noise, sigma))
+            finite += [g, g_loss]
+        out[FINITE] = _all_finite(*finite)
         new = GANState(g, d, g_os, d_os, state.step + 1)
-        return new, {m: out[m] for m in want}
+        return new, {m: out[m] for m in want + (FINITE,)}
 
-    return step
+    return round_
+
+
+def make_step(config: GANConfig, metrics: Sequence[str] = ("d_loss", "g_loss")) -> Callable:
+    """The pure training step ``step(state, key) -> (state, metrics)`` for one seed.
+
+    One step = ``n_critic`` critic updates (or the warm-up count), each on a fresh
+    real batch and fresh fakes from the current G, then one generator update.
+    Only the metrics named (see :data:`STEP_METRICS`) are computed, and
+    :data:`FINITE`.
+
+    >>> cfg = gan_config(lambda k, n: jax.random.normal(k, (n, 2)), batch_size=8, z_dim=2)
+    >>> step = make_step(cfg, ("g_loss",))
+    >>> s, m = step(init(jax.random.key(0), cfg), jax.random.key(1))
+    >>> int(s.step), sorted(m)
+    (1, ['finite', 'g_loss'])
+    """
+    want = _check_metrics(metrics, STEP_METRICS, config, "train")
+    round_ = _make_round(config, want, buffer=config.max_critic, predraw=False)
+    return lambda state, key: round_(state, key, _critic_schedule(config, state.step), True)
 
 
 # --------------------------------------------------------------------------- drivers
@@ -733,16 +868,24 @@ def _fold(key, i):
 
 
 @functools.lru_cache(maxsize=64)
-def _segment_runner(config, want, length, batched):
-    step = _make_step(config, want, predraw=not batched)
+def _segment_runner(config, want, length, batched, runtime, train_g, fake):
+    """``length`` rounds under ``lax.scan`` (``vmap`` over seeds), compiled once per argument set.
 
-    def run(state, k_train):
+    ``runtime``: the critic count is an argument of the program; otherwise
+    the config's (static, or the warm-up schedule). ``train_g``: ``True`` /
+    ``False``, or ``None`` for an argument of the program.
+    """
+    round_ = _make_round(config, want, buffer=None if runtime else config.max_critic,
+                         predraw=not batched and not runtime, fake=fake)
+
+    def run(state, k_train, n_critic, train_gen):
         def body(s, _):
-            return step(s, jax.random.fold_in(k_train, s.step))
+            n = n_critic if runtime else _critic_schedule(config, s.step)
+            return round_(s, jax.random.fold_in(k_train, s.step), n, train_gen if train_g is None else train_g)
 
         return jax.lax.scan(body, state, None, length=length)
 
-    return jax.jit(jax.vmap(run) if batched else run)
+    return jax.jit(jax.vmap(run, in_axes=(0, 0, None, None)) if batched else run)
 
 
 # Initialisation and snapshot sampling run eagerly (a few ops each): compiling
@@ -777,6 +920,8 @@ def train(
     chunk: int | None = None,
     progress: bool = False,
     threads: int = 1,
+    n_critic: int | None = None,
+    train_generator: bool = True,
 ) -> TrainResult:
     """Train ``n_steps`` generator steps for one seed or a batch of seeds.
 
@@ -784,7 +929,7 @@ def train(
     snapshots (and of at most ``chunk`` steps), ``vmap`` over seeds when ``key``
     is a ``[seeds]`` batch of keys (:func:`seed_keys`). Step ``t`` uses key
     ``fold_in(fold_in(key, 1), t)``, so the numbers do not depend on how the run
-    is split or resumed.
+    is split or resumed. Every step also records :data:`FINITE`.
 
     Args:
       key: one ``jax.random.key`` or a ``[seeds]`` batch of keys.
@@ -802,12 +947,15 @@ def train(
       progress: print the steps done and the time elapsed after every segment.
       threads: for a batch of seeds, split it into this many equal groups and
         train the groups at once, one thread each (each group is its own
-        ``vmap``-ed program). XLA runs one vmapped program on one core, so on a
-        multi-core CPU ``threads=2`` trains 8 seeds about 1.4x faster. A
-        group's numbers agree with ``threads=1`` only to rounding (XLA's
-        batched matrix products round differently for another batch size, and
-        GAN training amplifies that), so fix ``threads`` where results are
-        compared; it must divide the number of seeds.
+        ``vmap``-ed program); it must divide the number of seeds. A group's
+        numbers agree with ``threads=1`` only to rounding.
+      n_critic: critic steps per generator step as a run-time value (one
+        compiled program serves every value and both values of
+        ``train_generator``); the config's ``n_critic`` and warm-up schedule
+        are then ignored, and ``d_grad_norm`` and ``cos`` record the last
+        critic step of each generator step. Default: the config's.
+      train_generator: ``False`` freezes the generator: its step is computed
+        (its metrics are recorded) but not applied.
 
     Returns:
       A :class:`TrainResult` with numpy metrics ``[seeds, n_steps, ...]`` (no
@@ -820,23 +968,59 @@ def train(
     >>> ring = lambda k, n: jax.random.normal(k, (n, 2)) * 0.02 + 2.0
     >>> cfg = gan_config(ring, batch_size=32, z_dim=2, g_hidden=(16,), d_hidden=(16,))
     >>> res = train(seed_keys(jax.random.key(0), 2), cfg, 10, snapshot_steps=(0, 10), n_samples=5)
-    >>> res.metrics["g_loss"].shape, res.snapshots.shape
-    ((2, 10), (2, 2, 5, 2))
+    >>> res.metrics["g_loss"].shape, res.snapshots.shape, bool(res.metrics["finite"].all())
+    ((2, 10), (2, 2, 5, 2), True)
     """
     keys, batched = _as_keys(key)
     want = _check_metrics(metrics, STEP_METRICS, config, "train")
     n_steps = int(n_steps)
     if n_steps < 0:
         raise ValueError(f"n_steps must be >= 0; got {n_steps}")
+    if n_critic is not None:
+        if isinstance(n_critic, bool) or not isinstance(n_critic, (int, np.integer)) or n_critic < 0:
+            raise ValueError(f"n_critic must be an int >= 0 or None; got {n_critic!r}")
+        # one program for every count: the config's own count plays no part
+        config = config.replace(n_critic=1, warmup_critic=0)
     threads = int(threads)
     if threads < 1:
         raise ValueError(f"threads must be >= 1; got {threads}")
+    kw = dict(metrics=want, snapshot_steps=snapshot_steps, n_samples=n_samples, chunk=chunk,
+              n_critic=n_critic, train_generator=bool(train_generator))
     if threads > 1:
         n_seeds = len(keys) if batched else 1
         if not batched or n_seeds % threads:
             raise ValueError(f"threads must divide the number of seeds; got threads={threads} for {n_seeds} seed(s)")
-        return _train_threaded(keys, config, n_steps, threads, state=state, metrics=want,
-                               snapshot_steps=snapshot_steps, n_samples=n_samples, chunk=chunk, progress=progress)
+        return _train_threaded(keys, config, n_steps, threads, state=state, progress=progress, **kw)
+    return _train(keys, batched, config, n_steps, state=state, progress=progress, **kw)
+
+
+class _Same:
+    """A sampler compared by identity (a cache key even when the sampler holds arrays)."""
+
+    def __init__(self, sample):
+        self.sample = sample
+
+    def __hash__(self):
+        return id(self.sample.__self__) if hasattr(self.sample, "__self__") else id(self.sample)
+
+    def __eq__(self, other):
+        own = lambda s: (getattr(s.sample, "__self__", None), getattr(s.sample, "__func__", s.sample))
+        return isinstance(other, _Same) and all(a is b for a, b in zip(own(self), own(other)))
+
+
+def _train(keys, batched, config, n_steps, *, metrics, snapshot_steps, n_samples, state, chunk, progress,
+           n_critic, train_generator, runtime_g=None, fake=None):
+    """:func:`train` after validation; ``fake``: critic-only training against that sampler.
+
+    ``runtime_g``: whether ``train_generator`` is an argument of the compiled
+    program (default: when ``n_critic`` is).
+    """
+    want = metrics
+    if fake is not None:
+        fake = _Same(_sampler(fake))  # compiled code is cached per sampler object
+    runtime = n_critic is not None
+    runtime_g = runtime if runtime_g is None else runtime_g
+    train_g = None if runtime_g else train_generator
     fold = jax.vmap(_fold, in_axes=(0, None)) if batched else _fold
     k_init, k_train, k_snap = fold(keys, 0), fold(keys, 1), fold(keys, 2)
     if state is None:
@@ -862,11 +1046,13 @@ def train(
     snapshots = []
     if start in snaps:
         snapshots.append(snap_run(state.g_params, k_snap))
+    n_arg = None if n_critic is None else jnp.asarray(n_critic, jnp.int32)
+    g_arg = jnp.asarray(train_generator) if runtime_g else None
     pieces = []
     t0 = time.perf_counter()
     pos = start
     for b in bounds:
-        state, m = _segment_runner(config, want, b - pos, batched)(state, k_train)
+        state, m = _segment_runner(config, want, b - pos, batched, runtime, train_g, fake)(state, k_train, n_arg, g_arg)
         pieces.append(m)
         pos = b
         if b in snaps:
@@ -876,15 +1062,16 @@ def train(
             dt = time.perf_counter() - t0
             print(f"G step {pos - start}/{n_steps}  {dt:.1f} s elapsed (first segment includes compiling)", flush=True)
     axis = 1 if batched else 0
-    out = {}
-    if not pieces and want:  # no steps: empty [seeds, 0, ...] arrays of the right shape and dtype
+    names = want + (FINITE,)
+    if pieces:
+        out = {name: np.concatenate([np.asarray(p[name]) for p in pieces], axis=axis) for name in names}
+    else:  # no steps: empty [seeds, 0, ...] arrays of the right shape and dtype
         one = jax.tree_util.tree_map(lambda x: x[0], state) if batched else state
-        shapes = jax.eval_shape(make_step(config, want), one, jax.random.key(0))[1]
+        round_ = _make_round(config, want, buffer=None if runtime else config.max_critic, predraw=False, fake=fake)
+        n = 1 if runtime else _critic_schedule(config, 0)
+        shapes = jax.eval_shape(lambda s, k: round_(s, k, n, train_g if train_g is not None else True), one, jax.random.key(0))[1]
         lead = (len(keys), 0) if batched else (0,)
-        out = {name: np.zeros(lead + shapes[name].shape, shapes[name].dtype) for name in want}
-    for name in want:
-        if pieces:
-            out[name] = np.concatenate([np.asarray(p[name]) for p in pieces], axis=axis)
+        out = {name: np.zeros(lead + shapes[name].shape, shapes[name].dtype) for name in names}
     snap_arr = np.stack([np.asarray(s) for s in snapshots], axis=axis) if snapshots else None
     return TrainResult(state, out, snap_arr, snaps)
 
@@ -897,7 +1084,7 @@ def _train_threaded(keys, config, n_steps, threads, *, state, progress, **kw) ->
     states = [None] * threads if state is None else [jax.tree_util.tree_map(lambda x, p=p: x[p], state) for p in parts]
     with concurrent.futures.ThreadPoolExecutor(threads) as pool:
         futures = [
-            pool.submit(train, keys[p], config, n_steps, state=s, progress=progress and i == 0, **kw)
+            pool.submit(_train, keys[p], True, config, n_steps, state=s, progress=progress and i == 0, **kw)
             for i, (p, s) in enumerate(zip(parts, states))
         ]
         results = [f.result() for f in futures]
@@ -915,45 +1102,6 @@ def _is_batched(params) -> bool:
     return params[0][0].ndim == 3
 
 
-@functools.lru_cache(maxsize=64)
-def _critic_runner(config, want, n_steps, batched, g_axis, d_axis, fake):
-    sample = _sampler(config.data)
-    fake_sample = None if fake is None else _sampler(fake)
-    d_tx = make_optimizer(config.d_opt)
-    crit_want = tuple(m for m in want if m in _CRITIC_STEP_NAMES)
-    x_dim = _x_dim(config)
-    sigma = _sigma(config, 0)
-
-    def run(key, g_params, d_params):
-        k_init, k_train = jax.random.fold_in(key, 0), jax.random.fold_in(key, 1)
-        d = _init_d(k_init, config, x_dim) if d_params is None else d_params
-        dtype = d[0][0].dtype
-
-        def body(carry, t):
-            d, d_os = carry
-            k_real, k_fake, k_upd, k_g, k_gn = jax.random.split(jax.random.fold_in(k_train, t), 5)
-            real = sample(k_real, config.batch_size)
-            if g_params is not None:
-                z = jax.random.normal(k_fake, (config.batch_size, config.z_dim), dtype)
-                fake = generate(config, g_params, z)
-            else:
-                fake = fake_sample(k_fake, config.batch_size)
-            d, d_os, m = _critic_update(config, crit_want, d, d_os, real, fake, k_upd, sigma)
-            if "clip_frac" in want:
-                m["clip_frac"] = _clip_frac(d, config.clip)
-            if g_params is not None:
-                z = jax.random.normal(k_g, (config.batch_size, config.z_dim), dtype)
-                m.update(_g_grad_norms(config, want, g_params, d, z, k_gn, sigma))
-            return (d, d_os), {name: m[name] for name in want}
-
-        (d, _), ms = jax.lax.scan(body, (d, d_tx.init(d)), jnp.arange(n_steps))
-        return d, ms
-
-    if batched:
-        run = jax.vmap(run, in_axes=(0, g_axis, d_axis))
-    return jax.jit(run)
-
-
 def train_critic(
     key: jax.Array,
     config: GANConfig,
@@ -966,12 +1114,13 @@ def train_critic(
 ) -> CriticResult:
     """Train the discriminator/critic alone, against a fixed generator or fixed fake data.
 
-    Real batches come from ``config.data``; fakes from the frozen generator
-    ``g_params`` (``G(z)``, fresh ``z`` each step) or from the sampler ``fake``.
-    The critic starts from scratch (:func:`gantoy.nets.mlp_init` with
-    ``fold_in(key, 0)``; clipped if ``config.clip``) unless ``d_params`` is given.
-    Uses ``config``'s critic architecture, loss, penalties, clipping and
-    ``d_opt``; instance noise is held at ``noise_sigma``.
+    :func:`train` with one critic step per step and the generator frozen
+    (``g_params``: ``G(z)``, fresh ``z`` each step) or absent (fakes from the
+    sampler ``fake``). Real batches come from ``config.data``. The critic
+    starts from scratch (:func:`gantoy.nets.mlp_init` with ``fold_in(key, 0)``;
+    clipped if ``config.clip``) unless ``d_params`` is given. Uses
+    ``config``'s critic architecture, loss, penalties, clipping and ``d_opt``;
+    instance noise is held at ``noise_sigma``.
 
     Args:
       key: one key or a ``[seeds]`` batch of keys (vmapped).
@@ -982,7 +1131,8 @@ def train_critic(
       fake: a sampler ``fake(key, n) -> [n, d]`` (or an object with ``.sample``),
         used when ``g_params`` is ``None``.
       d_params: optional starting critic (single or batched like ``g_params``).
-      metrics: names from :data:`CRITIC_METRICS`, recorded every critic step.
+      metrics: names from :data:`CRITIC_METRICS`, recorded every critic step
+        (and :data:`FINITE`).
 
     Returns:
       A :class:`CriticResult`.
@@ -1007,17 +1157,33 @@ def train_critic(
     n_steps = int(n_steps)
     if n_steps < 1:
         raise ValueError(f"n_steps must be >= 1; got {n_steps}")
-    g_axis = 0 if (g_params is not None and _is_batched(g_params)) else None
-    d_axis = 0 if (d_params is not None and _is_batched(d_params)) else None
-    if not batched and (g_axis == 0 or d_axis == 0):
+    g_batched = g_params is not None and _is_batched(g_params)
+    d_batched = d_params is not None and _is_batched(d_params)
+    if not batched and (g_batched or d_batched):
         raise ValueError("batched g_params/d_params need a [seeds] batch of keys")
     if fake is not None:
         shape = jax.eval_shape(lambda k: _sampler(fake)(k, 3), jax.random.key(0)).shape
         if shape != (3, _x_dim(config)):
             raise ValueError(f"fake(key, n) must return [n, {_x_dim(config)}] like the data; got {shape} for n=3")
-    run = _critic_runner(config, want, n_steps, batched, g_axis, d_axis, fake)
-    d, ms = run(keys, g_params, d_params)
-    return CriticResult(d, {k: np.asarray(v) for k, v in ms.items()})
+    # instance noise held at its initial level; the counts come from the call
+    config = config.replace(noise_anneal=None, n_critic=1, warmup_critic=0)
+    x_dim = _x_dim(config)
+    seeds = len(keys) if batched else None
+    spread = lambda tree, on: tree if (not batched or on) else jax.tree_util.tree_map(
+        lambda a: jnp.broadcast_to(a, (seeds,) + a.shape), tree)
+    k_init = jax.vmap(_fold, in_axes=(0, None))(keys, 0) if batched else _fold(keys, 0)
+    if d_params is None:
+        init_d = lambda k: _init_d(k, config, x_dim)
+        d_params = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[init_d(k) for k in k_init]) if batched else init_d(k_init)
+        d_batched = batched
+    d_params = spread(d_params, d_batched)
+    d_tx = make_optimizer(config.d_opt)
+    d_os = jax.vmap(d_tx.init)(d_params) if batched else d_tx.init(d_params)
+    step0 = jnp.zeros((seeds,) if batched else (), jnp.int32)
+    state = GANState(None if g_params is None else spread(g_params, g_batched), d_params, None, d_os, step0)
+    res = _train(keys, batched, config, n_steps, metrics=want, snapshot_steps=(), n_samples=0, state=state,
+                 chunk=None, progress=False, n_critic=1, train_generator=False, runtime_g=False, fake=fake)
+    return CriticResult(res.state.d_params, res.metrics)
 
 
 def freeze_generator(
@@ -1041,7 +1207,7 @@ def freeze_generator(
     >>> g = init(jax.random.key(0), cfg).g_params
     >>> res = freeze_generator(jax.random.key(1), cfg, g, 5)
     >>> sorted(res.metrics)
-    ['d_acc', 'd_loss', 'g_grad_norm_minimax', 'g_grad_norm_nonsaturating']
+    ['d_acc', 'd_loss', 'finite', 'g_grad_norm_minimax', 'g_grad_norm_nonsaturating']
     """
     return train_critic(
         key,
@@ -1058,7 +1224,10 @@ def critic_grad_profile(config: GANConfig, d_params, real: jax.Array, fake: jax.
     Returns ``(weight_norms, preact_norms)``, each ``[n_layers]``: the norms of
     :math:`\\partial L_D / \\partial W_l` and of
     :math:`\\partial L_D / \\partial a_l` (pre-activations over the real and fake
-    batch), as in WGAN-GP Fig. 1b. One seed's ``d_params``; ``vmap`` for more.
+    batch), as in WGAN-GP Fig. 1b, computed as the ``d_grad_norms`` and
+    ``d_preact_grad_norms`` metrics are (plain :math:`\\sqrt{\\sum g^2}`, which
+    underflows to 0 in float32 below about 1e-19 per entry). One seed's
+    ``d_params``; ``vmap`` for more.
 
     References:
       Gulrajani et al. 2017, Fig. 1b.
@@ -1078,8 +1247,7 @@ def critic_grad_profile(config: GANConfig, d_params, real: jax.Array, fake: jax.
 def _critic_grad_profile(config, d_params, real, fake):
     def loss(d):
         crit = critic_fn(config, d)
-        return _base_loss(config, crit(real), crit(fake))
+        return _base_loss(config.loss, crit(real), crit(fake))
 
     grads = jax.grad(loss)(d_params)
-    w = jnp.stack([jnp.sqrt(jnp.sum(jnp.square(gw))) for gw, _ in grads])
-    return w, _preact_norms(config, d_params, real, fake)
+    return _layer_norms([gw for gw, _ in grads]), _preact_norms(config, d_params, real, fake)

@@ -14,14 +14,14 @@ generator's vanishing gradient". The reason is one line: with logit
 while the non-saturating loss :math:`-\log \sigma(\ell)` has derivative
 :math:`-(1 - \sigma(\ell)) \to -1` there.
 
-This module runs those experiments on top of the engine's own step
-(:func:`gantoy.training.make_step`), with the number of critic steps ``k``
-a *runtime* argument: one compiled program serves every ``k`` of a sweep and
-the frozen-generator runs (compiling costs seconds per program on a CPU).
+This module runs those experiments as calls of the training engine
+(:func:`gantoy.training.train` with ``n_critic`` given at run time): one
+compiled program serves every ``k`` of a sweep and the frozen-generator runs
+(compiling costs seconds per program on a CPU).
 
 * :func:`run_k` -- ``n_steps`` rounds of ``k`` critic updates, each round
   ending with the engine's generator step; with ``freeze=True`` the generator
-  update is discarded (G stays fixed) but the round's metrics, e.g. both
+  update is not applied (G stays fixed) but the round's metrics, e.g. both
   generator-gradient norms, are still recorded: a frozen-G run recorded every
   ``k`` critic steps.
 * :func:`freeze_generator_every` -- the Arjovsky-Bottou experiment, with a
@@ -54,8 +54,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gantoy import losses as L
-from gantoy.training import GANConfig, GANState, TrainResult, critic_fn, generate, init, make_step
+from gantoy.training import (
+    GANConfig,
+    GANState,
+    TrainResult,
+    _as_keys,
+    _init_runner,
+    critic_fn,
+    generate,
+    generator_grad_norms,
+    train,
+)
 
 __all__ = [
     "FREEZE_METRICS",
@@ -99,42 +108,6 @@ def _check_config(config: GANConfig) -> None:
         raise ValueError(f"config.warmup_critic must be 0 here (k is set by the caller); got {config.warmup_critic}")
 
 
-def _as_key_batch(key):
-    key = jnp.asarray(key) if not isinstance(key, jax.Array) else key
-    if not jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
-        raise ValueError(f"key must be a jax.random.key (or a [seeds] batch of them); got dtype {key.dtype}")
-    if key.ndim > 1:
-        raise ValueError(f"key must be one key or a [seeds] batch of keys; got shape {key.shape}")
-    return key, key.ndim == 1
-
-
-def generator_grad_norms(config: GANConfig, g_params, d_params, z: jax.Array) -> dict:
-    r"""Norms of the minimax and non-saturating generator-loss gradients, one seed.
-
-    .. math::
-       \big\|\nabla_\theta E_z \log(1 - \sigma(\ell(G_\theta(z))))\big\|, \qquad
-       \big\|\nabla_\theta\, {-E_z} \log \sigma(\ell(G_\theta(z)))\big\|
-
-    (global norms over all of G's parameters), on the latent batch ``z [n, z_dim]``.
-
-    Returns:
-      ``{"g_grad_norm_minimax": [], "g_grad_norm_nonsaturating": []}``.
-
-    >>> from gantoy.training import gan_config, init
-    >>> cfg = gan_config(lambda k, n: jnp.ones((n, 1)), z_dim=2, g_hidden=(4,), d_hidden=(4,))
-    >>> s = init(jax.random.key(0), cfg)
-    >>> sorted(generator_grad_norms(cfg, s.g_params, s.d_params, jnp.ones((3, 2))))
-    ['g_grad_norm_minimax', 'g_grad_norm_nonsaturating']
-    """
-    crit = critic_fn(config, d_params)
-    losses = {"minimax": L.minimax_generator_loss, "nonsaturating": L.nonsaturating_generator_loss}
-    out = {}
-    for name, loss in losses.items():
-        grads = jax.grad(lambda g, loss=loss: loss(crit(generate(config, g, z))))(g_params)
-        out[f"g_grad_norm_{name}"] = jnp.sqrt(sum(jnp.sum(jnp.square(x)) for x in jax.tree_util.tree_leaves(grads)))
-    return out
-
-
 def _record(config, state, key):
     """D's accuracy and both generator-gradient norms for ``state`` as it is (one seed)."""
     k_real, k_fake, k_z = jax.random.split(key, 3)
@@ -150,61 +123,8 @@ def _record(config, state, key):
 
 
 @functools.lru_cache(maxsize=32)
-def _runner(config, metrics, length, batched):
-    cfg1 = config.replace(n_critic=1)
-    full = make_step(cfg1, metrics)
-    d_only = make_step(cfg1, ())
-
-    def run(state, k_train, k_record, k, freeze):
-        # The record of the state before this chunk (used for step 0 of a frozen-G run):
-        # part of the same compiled program, so it costs no extra compile.
-        before = _record(config, state, jax.random.fold_in(k_record, state.step))
-
-        def body(s, _):
-            kt = jax.random.fold_in(k_train, s.step)
-
-            def critic_step(j, s2):
-                # The engine's step with its generator half discarded: XLA drops
-                # the unused generator gradient, leaving one critic update.
-                new, _ = d_only(s2, jax.random.fold_in(kt, j + 1))
-                return s2._replace(d_params=new.d_params, d_opt_state=new.d_opt_state)
-
-            s = jax.lax.fori_loop(0, k - 1, critic_step, s)
-            new, m = full(s, kt)  # the k-th critic update, then the generator step
-            keep = lambda old, upd: jnp.where(freeze, old, upd)
-            g, g_os = jax.tree_util.tree_map(keep, (s.g_params, s.g_opt_state), (new.g_params, new.g_opt_state))
-            return new._replace(g_params=g, g_opt_state=g_os), m
-
-        state, ms = jax.lax.scan(body, state, None, length=length)
-        return state, ms, before
-
-    return jax.jit(jax.vmap(run, in_axes=(0, 0, 0, None, None)) if batched else run)
-
-
-# Initialisation runs eagerly and seed by seed, as the engine's own does: each
-# small op is compiled once per shape and reused for every config and seed
-# count, while a jitted (or vmapped) version would compile once per config.
-def _init_state(config, keys, batched):
-    if not batched:
-        return init(keys, config)
-    return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[init(kk, config) for kk in keys])
-
-
-def _run_chunks(keys, batched, config, state, n_steps, k, freeze, metrics, chunk):
-    """Validated driver shared by :func:`run_k` and :func:`freeze_generator_every`."""
-    fold = jax.vmap(jax.random.fold_in, in_axes=(0, None)) if batched else jax.random.fold_in
-    if state is None:
-        state = _init_state(config, fold(keys, 0), batched)
-    run = _runner(config, metrics, chunk, batched)
-    k_train, k_record = fold(keys, 1), fold(keys, 2)
-    pieces, first = [], None
-    for _ in range(n_steps // chunk):
-        state, m, before = run(state, k_train, k_record, jnp.asarray(k, jnp.int32), jnp.asarray(bool(freeze)))
-        first = before if first is None else first
-        pieces.append(m)
-    axis = 1 if batched else 0
-    out = {name: np.concatenate([np.asarray(p[name]) for p in pieces], axis=axis) for name in metrics}
-    return state, out, {name: np.asarray(v) for name, v in first.items()}
+def _record_runner(config, batched):
+    return jax.jit(jax.vmap(functools.partial(_record, config)) if batched else functools.partial(_record, config))
 
 
 def run_k(
@@ -220,17 +140,12 @@ def run_k(
 ) -> TrainResult:
     r"""``n_steps`` rounds of ``k`` critic updates and one generator step, ``k`` a runtime value.
 
-    Each round is ``k - 1`` critic-only updates followed by the engine's own step
-    (:func:`gantoy.training.make_step` with ``n_critic=1``: the ``k``-th critic
-    update, then the generator update), so the numbers equal
-    :func:`gantoy.training.train` with ``n_critic=k`` in distribution and, for
-    ``k = 1``, exactly (same keys). With ``freeze=True`` the generator update
-    is discarded: G stays as in ``state`` and the round's metrics (computed on
-    the updated critic) are those of a frozen-G run every ``k`` critic steps.
-
-    One program is compiled per ``(config, metrics, chunk, seeds)`` and
-    reused for every ``k``, both values of ``freeze`` and every call; ``n_steps`` must be a multiple
-    of ``chunk`` (or smaller than it, then ``chunk = n_steps``).
+    :func:`gantoy.training.train` with ``n_critic=k`` given at run time: one
+    program is compiled per ``(config, metrics, chunk, seeds)`` and reused for
+    every ``k``, both values of ``freeze`` and every call. With
+    ``freeze=True`` the generator update is computed but not applied: G stays
+    as in ``state`` and the round's metrics (computed on the updated critic)
+    are those of a frozen-G run every ``k`` critic steps.
 
     Args:
       key: one key or a ``[seeds]`` batch (vmapped). The initial state (if not
@@ -253,24 +168,19 @@ def run_k(
     References:
       Goodfellow et al. (2014), Algorithm 1.
 
-    >>> from gantoy.training import gan_config, train
+    >>> from gantoy.training import gan_config
     >>> data = lambda k, n: jax.random.normal(k, (n, 2)) + 3.0
     >>> cfg = gan_config(data, z_dim=2, g_hidden=(8,), d_hidden=(8,), batch_size=16)
-    >>> a = run_k(jax.random.key(0), cfg, 4, k=1, metrics=("g_loss",)).metrics["g_loss"]
-    >>> b = train(jax.random.key(0), cfg, 4, metrics=("g_loss",)).metrics["g_loss"]
-    >>> bool(np.array_equal(a, b))
-    True
+    >>> res = run_k(jax.random.key(0), cfg, 4, k=3, metrics=("n_critic",))
+    >>> res.metrics["n_critic"].tolist(), int(res.state.d_opt_state[0].count)
+    ([3, 3, 3, 3], 12)
     """
     _check_config(config)
-    keys, batched = _as_key_batch(key)
     n_steps = _check_int(n_steps, "n_steps")
     k = _check_int(k, "k")
-    chunk = min(_check_int(chunk, "chunk"), n_steps)
-    if n_steps % chunk:
-        raise ValueError(f"n_steps ({n_steps}) must be a multiple of chunk ({chunk})")
-    metrics = tuple(dict.fromkeys(metrics))
-    state, out, _ = _run_chunks(keys, batched, config, state, n_steps, k, freeze, metrics, chunk)
-    return TrainResult(state, out, None, ())
+    chunk = _check_int(chunk, "chunk")
+    return train(key, config, n_steps, metrics=metrics, state=state, chunk=chunk, n_critic=k,
+                 train_generator=not freeze)
 
 
 def freeze_generator_every(
@@ -291,8 +201,7 @@ def freeze_generator_every(
     norms of the minimax and non-saturating generator gradients against the
     updated D (one latent batch of ``config.batch_size``). The record at step 0
     is the untrained D (accuracy on one real and one fake batch drawn with
-    ``fold_in(fold_in(key, 2), 0)``, gradients on one latent batch), computed
-    inside the same compiled program.
+    ``fold_in(fold_in(key, 2), 0)``, gradients on one latent batch).
 
     Args:
       key: one key or a ``[seeds]`` batch; D (and G, unless given) start from
@@ -300,7 +209,7 @@ def freeze_generator_every(
       config: a minimax or non-saturating config (its ``d_opt`` trains D).
       g_params: the frozen generator, one (shared) or batched per seed;
         ``None``: each seed's own initial generator.
-      n_steps: critic updates; a multiple of ``every * chunk``.
+      n_steps: critic updates; a multiple of ``every``.
       every: critic updates between records.
       chunk: records per compiled scan.
 
@@ -312,18 +221,15 @@ def freeze_generator_every(
       Arjovsky, Bottou (2017), "Towards Principled Methods for Training GANs", Fig. 1 and 2.
     """
     _check_config(config)
-    keys, batched = _as_key_batch(key)
+    keys, batched = _as_keys(key)
     every = _check_int(every, "every")
     n_steps = _check_int(n_steps, "n_steps")
     chunk = _check_int(chunk, "chunk")
     if n_steps % every:
         raise ValueError(f"n_steps ({n_steps}) must be a multiple of every ({every})")
     rounds = n_steps // every
-    chunk = min(chunk, rounds)
-    if rounds % chunk:
-        raise ValueError(f"n_steps / every ({rounds}) must be a multiple of chunk ({chunk})")
     fold = jax.vmap(jax.random.fold_in, in_axes=(0, None)) if batched else jax.random.fold_in
-    state = _init_state(config, fold(keys, 0), batched)
+    state = _init_runner(config, batched)(fold(keys, 0))
     if g_params is not None:
         g_batched = jax.tree_util.tree_leaves(g_params)[0].ndim == 3
         if g_batched and not batched:
@@ -331,10 +237,12 @@ def freeze_generator_every(
         if batched and not g_batched:
             g_params = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (len(keys),) + a.shape), g_params)
         state = state._replace(g_params=g_params)
-    state, out, first = _run_chunks(keys, batched, config, state, rounds, every, True, FREEZE_METRICS, chunk)
+    first = _record_runner(config, batched)(state, fold(fold(keys, 2), 0))
+    res = run_k(keys, config, rounds, k=every, freeze=True, state=state, metrics=FREEZE_METRICS, chunk=chunk)
     axis = 1 if batched else 0
-    out = {name: np.concatenate([np.expand_dims(first[name], axis), out[name]], axis=axis) for name in FREEZE_METRICS}
-    return FreezeResult(np.arange(rounds + 1) * every, out, state)
+    out = {name: np.concatenate([np.expand_dims(np.asarray(first[name]), axis), res.metrics[name]], axis=axis)
+           for name in FREEZE_METRICS}
+    return FreezeResult(np.arange(rounds + 1) * every, out, res.state)
 
 
 def critic_steps_sweep(

@@ -70,7 +70,7 @@ def test_gp_step_linear_critic_penalty_gradient():
     d = [(w, jnp.zeros(1))]
     real, fake = jnp.ones((6, 2)), jnp.zeros((6, 2))
     tx = optax.sgd(1.0)
-    new, _, info = C.wgan_gp_critic_step(d, tx.init(d), real, fake, jax.random.key(0), tx=tx, gp_weight=2.0)
+    new, _, info = C.wgan_gp_critic_step(jax.random.key(0), d, tx.init(d), real, fake, tx=tx, gp_weight=2.0)
     np.testing.assert_allclose(info.loss, -7.0, rtol=1e-6)  # E f(fake) - E f(real) = 0 - 7
     # d/dw [-(w1 + w2) + 2 (|w| - 1)^2] = -1 + 4 (|w| - 1) w / |w| = -1 + 16 w / 5
     expected = w[:, 0] + 1.0 - 16.0 * w[:, 0] / 5.0

@@ -76,19 +76,19 @@ def test_gradient_penalty_matches_finite_differences(key, x64):
     norms = np.linalg.norm(_fd_input_grad(crit, x_hat), axis=1)
     for lam, t in [(10.0, 1.0), (0.1, 1.0), (1.0, 0.0)]:
         expected = lam * np.mean((norms - t) ** 2)
-        got = L.gradient_penalty(crit, real, fake, ke, weight=lam, target=t)
+        got = L.gradient_penalty(ke, crit, real, fake, weight=lam, target=t)
         np.testing.assert_allclose(got, expected, rtol=1e-7)
 
 
 def test_gradient_penalty_zero_for_unit_slope_and_finite_grad_at_flat_critic(key):
     w = jnp.array([0.6, 0.8])
     x = jax.random.normal(key, (5, 2))
-    assert float(L.gradient_penalty(lambda v: v @ w, x, -x, key)) == pytest.approx(0.0, abs=1e-10)
+    assert float(L.gradient_penalty(key, lambda v: v @ w, x, -x)) == pytest.approx(0.0, abs=1e-10)
     # a constant critic has zero input gradient: penalty lambda * 1, gradients finite (no NaN)
     params = mlp_init(key, (2, 4, 1))
     zero = jax.tree_util.tree_map(jnp.zeros_like, params)
     pen, g = jax.value_and_grad(
-        lambda p: L.gradient_penalty(lambda v: mlp_apply(p, v)[..., 0], x, -x, key, weight=10.0)
+        lambda p: L.gradient_penalty(key, lambda v: mlp_apply(p, v)[..., 0], x, -x, weight=10.0)
     )(zero)
     assert float(pen) == pytest.approx(10.0)
     assert all(np.all(np.isfinite(a)) for a in jax.tree_util.tree_leaves(g))
@@ -129,4 +129,4 @@ def test_instance_noise_and_annealing(key):
 def test_penalty_shape_validation(key):
     f = lambda v: v[:, 0]
     with pytest.raises(ValueError, match=r"\[n, d\]"):
-        L.gradient_penalty(f, jnp.ones((3, 2)), jnp.ones((4, 2)), key)
+        L.gradient_penalty(key, f, jnp.ones((3, 2)), jnp.ones((4, 2)))

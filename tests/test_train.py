@@ -190,21 +190,125 @@ def test_threads_train_groups_of_seeds_as_separate_programs(key):
 
 
 # ----------------------------------------------------------------------------- metrics
-def test_generator_gradient_norms_both_paths_agree_under_instance_noise_and_r1(key):
-    # instance noise (annealed over 4 steps) and R1 on both players, so those paths run too
-    noisy = dict(noise_sigma=0.5, noise_anneal=4, r1_weight=1.0)
-    names = ("g_grad_norm", "g_grad_norm_minimax", "g_grad_norm_nonsaturating", "d_loss", "d_penalty")
-    mm = T.train(key, tiny(loss="minimax", **noisy), 5, metrics=names).metrics
-    ns = T.train(key, tiny(loss="nonsaturating", **noisy), 5, metrics=names).metrics
-    # the training gradient and the recorded one: same z, same noise, different code paths
-    np.testing.assert_allclose(mm["g_grad_norm"], mm["g_grad_norm_minimax"], rtol=1e-6)
-    np.testing.assert_allclose(ns["g_grad_norm"], ns["g_grad_norm_nonsaturating"], rtol=1e-6)
-    # step 0: the same D update (both use D's cross-entropy) and the same z in both runs
-    np.testing.assert_allclose(mm["g_grad_norm_minimax"][0], ns["g_grad_norm_minimax"][0], rtol=1e-5)
-    np.testing.assert_allclose(mm["g_grad_norm_nonsaturating"][0], ns["g_grad_norm_nonsaturating"][0], rtol=1e-5)
-    assert mm["g_grad_norm"][0] > 0
-    assert all(np.all(np.isfinite(v)) for v in (*mm.values(), *ns.values()))
-    assert np.all(mm["d_penalty"] > 0) and np.all(ns["d_penalty"] > 0)
+def test_generator_gradient_norms_against_one_sample_closed_form_and_the_applied_update(key):
+    """Batch of one: grad of log(1 - sigma(l)) is -sigma(l) grad l, grad of -log sigma(l) is
+    -(1 - sigma(l)) grad l, so |g_minimax| / |g_ns| = exp(l) with l = -log(exp(g_loss) - 1) from the
+    non-saturating loss softplus(-l); and under SGD the recorded norm is |applied update| / lr.
+    Instance noise (annealed) and R1 run too; both gradients see the same noisy fake."""
+    lr = 1e-2
+    cfg = tiny(loss="nonsaturating", batch_size=1, g_opt=T.sgd(lr), noise_sigma=0.3, noise_anneal=4, r1_weight=1.0)
+    names = ("g_loss", "g_grad_norm", "g_grad_norm_minimax", "g_grad_norm_nonsaturating", "d_penalty")
+    step = jax.jit(T.make_step(cfg, names))
+    state = T.init(key, cfg)
+    for t in range(5):
+        new, m = step(state, jax.random.fold_in(key, t))
+        l = -np.log(np.expm1(float(m["g_loss"])))
+        ratio = float(m["g_grad_norm_minimax"]) / float(m["g_grad_norm_nonsaturating"])
+        np.testing.assert_allclose(ratio, np.exp(l), rtol=1e-3)
+        moved = np.sqrt(sum(np.sum((np.asarray(a, float) - np.asarray(b, float)) ** 2)
+                            for a, b in zip(jax.tree_util.tree_leaves(new.g_params), jax.tree_util.tree_leaves(state.g_params))))
+        np.testing.assert_allclose(float(m["g_grad_norm"]), moved / lr, rtol=1e-3)
+        assert float(m["d_penalty"]) > 0 and bool(m["finite"])
+        state = new
+
+
+def test_generator_grad_norms_against_a_plain_jax_gradient(key, x64):
+    """T.generator_grad_norms against the two losses written out in plain jnp (2-layer ReLU nets)."""
+    cfg = tiny(g_hidden=(5,), d_hidden=(6,))
+    s = T.init(key, cfg)
+    z = jax.random.normal(jax.random.fold_in(key, 1), (7, 2))
+
+    def logits(g):
+        (w1, b1), (w2, b2) = g
+        x = jnp.maximum(z @ w1 + b1[None], 0.0) @ w2 + b2[None]
+        (v1, c1), (v2, c2) = s.d_params
+        return (jnp.maximum(x @ v1 + c1[None], 0.0) @ v2 + c2[None])[:, 0]
+
+    mm = jax.grad(lambda g: jnp.mean(jnp.log1p(-jax.nn.sigmoid(logits(g)))))(s.g_params)
+    ns = jax.grad(lambda g: -jnp.mean(jnp.log(jax.nn.sigmoid(logits(g)))))(s.g_params)
+    norm = lambda tree: np.sqrt(sum(np.sum(np.asarray(x) ** 2) for x in jax.tree_util.tree_leaves(tree)))
+    out = T.generator_grad_norms(cfg, s.g_params, s.d_params, z)
+    np.testing.assert_allclose(float(out["g_grad_norm_minimax"]), norm(mm), rtol=1e-10)
+    np.testing.assert_allclose(float(out["g_grad_norm_nonsaturating"]), norm(ns), rtol=1e-10)
+
+
+def test_runtime_n_critic_compiles_once_and_takes_k_critic_steps(key):
+    """n_critic and train_generator given at run time: one program for every value (no new
+    XLA compile after the first call), k critic updates per generator step, G frozen on request."""
+    compiles = []
+    listener = lambda event, duration, **kw: compiles.append(event) if "backend_compile" in event else None
+    keys = T.seed_keys(key, 2)
+    T.train(keys, CFG, 3, metrics=M + ("n_critic",), n_critic=1)  # compiles
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        runs = {k: T.train(keys, CFG, 3, metrics=M + ("n_critic",), n_critic=k) for k in (2, 5)}
+        frozen = T.train(keys, CFG, 3, metrics=M + ("n_critic",), n_critic=4, train_generator=False)
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
+    assert compiles == []  # (the listener does see compiles: a new program would add one)
+    for k, res in runs.items():
+        np.testing.assert_array_equal(res.metrics["n_critic"], k)
+        assert np.asarray(res.state.d_opt_state[0].count).tolist() == [3 * k] * 2  # Adam's step counter
+        assert np.asarray(res.state.g_opt_state[0].count).tolist() == [3, 3]
+    assert np.asarray(frozen.state.d_opt_state[0].count).tolist() == [12, 12]
+    assert np.asarray(frozen.state.g_opt_state[0].count).tolist() == [0, 0]
+    start = T.train(keys, CFG, 0, metrics=M).state
+    assert leaves_equal(frozen.state.g_params, start.g_params)
+
+
+def test_finite_flag(key):
+    ok = T.train(key, CFG, 2, metrics=M)
+    assert ok.metrics["finite"].dtype == np.bool_ and ok.metrics["finite"].all()
+    state = T.init(jax.random.fold_in(key, 0), CFG)
+    (w, b), *rest = state.d_params
+    bad = state._replace(d_params=[(w.at[0, 0].set(jnp.nan), b)] + rest)
+    res = T.train(key, CFG, 2, metrics=M, state=bad)
+    assert not res.metrics["finite"].any()
+
+
+# ----------------------------------------------------------------------------- references
+def test_gp_critic_estimate_is_one_plus_w_over_two_lambda():
+    """Two translated Gaussians (std 0.1, W = 2), lambda = 0.5: the two-sided penalty's optimum
+    for a linear critic has slope 1 + W / (2 lambda) = 3, so estimate / W = 3; tolerance 5%."""
+    s, w, lam = 0.1, 2.0, 0.5
+    real = lambda k, n: s * jax.random.normal(k, (n, 1))
+    fake = lambda k, n: s * jax.random.normal(k, (n, 1)) + w
+    cfg = T.wgan_gp_config(real, gp_weight=lam, d_hidden=(32, 32), batch_size=256, d_opt=T.adam(1e-3, 0.0, 0.9))
+    res = T.train_critic(T.seed_keys(jax.random.key(0), 2), cfg, 400, fake=fake, metrics=("d_loss",))
+    x, y = real(jax.random.key(5), 20000), fake(jax.random.key(6), 20000)
+    for i in range(2):
+        f = T.critic_fn(cfg, jax.tree_util.tree_map(lambda a: a[i], res.d_params))
+        estimate = float(jnp.mean(f(x)) - jnp.mean(f(y)))
+        np.testing.assert_allclose(estimate / w, 1 + w / (2 * lam), rtol=0.05)
+
+
+def test_discriminator_approaches_the_optimal_discriminator():
+    """p_r = two Gaussians at -1, 1 (std 0.4), p_g = N(0, 0.8^2), 600 D steps: sup |D - D*| <= 0.08
+    on the grid points where both densities exceed 0.05 (D* = p_r / (p_r + p_g), gantoy.optimal)."""
+    from gantoy import optimal
+    from gantoy.distributions import gaussian_mixture
+
+    pr, pg = gaussian_mixture([[-1.0], [1.0]], 0.4), gaussian_mixture([[0.0]], 0.8)
+    cfg = T.gan_config(pr, "minimax", d_hidden=(32, 32), batch_size=512, d_opt=T.adam(3e-3, 0.5))
+    res = T.train_critic(jax.random.key(1), cfg, 600, fake=pg, metrics=("d_loss",))
+    grid = jnp.linspace(-2.5, 2.5, 201)[:, None]
+    both = np.asarray((jnp.exp(pr.log_prob_smoothed(grid, 0.0)) > 0.05) & (jnp.exp(pg.log_prob_smoothed(grid, 0.0)) > 0.05))
+    assert both.sum() > 100  # about [-1.7, 1.7]
+    d = jax.nn.sigmoid(T.critic_fn(cfg, res.d_params)(grid))
+    gap = np.abs(np.asarray(d - optimal.optimal_discriminator(pr, pg, grid)))[both]
+    assert gap.max() <= 0.08, gap.max()
+
+
+def test_clipped_critic_estimate_grows_with_w(key):
+    """WGAN's clipped critic (engine's critic update via fit_critics) against translates by W =
+    0.25, 0.5, 1, 2: the estimate K W grows with W (Kantorovich-Rubinstein)."""
+    from gantoy import critic as C
+
+    x = 0.3 * jax.random.normal(key, (256, 1))
+    w = jnp.array([0.25, 0.5, 1.0, 2.0])
+    fit = C.fit_critics(jnp.stack([jax.random.key(5)] * 4), jnp.stack([x] * 4), x[None] + w[:, None, None], 200,
+                        hidden=(8, 8), optimizer=T.rmsprop(2e-4), batch_size=32, paired=True)
+    assert np.all(np.diff(fit.estimate) > 0) and fit.estimate[0] > 0, fit.estimate
 
 
 def test_cosine_is_one_for_sgd(key):
