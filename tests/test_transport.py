@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from jax import lax
 
 from gantoy import SinkhornResult, sinkhorn, sliced_wasserstein, wasserstein, wasserstein_1d
-from gantoy.wasserstein import (
+from gantoy.transport import (
     MAX_ASSIGNMENT_SIZE,
-    MAX_LP_SIZE,
+    MAX_EMD_SIZE,
     TransportPlan,
     wasserstein_1d_plan,
     wasserstein_plan,
@@ -145,7 +145,7 @@ def test_1d_is_n_log_n_no_quadratic_intermediates(weighted):
 
 def test_1d_device_sort_path_agrees(x64, monkeypatch):
     """Off CPU the permutation comes from jnp.argsort instead of numpy: same values."""
-    module = importlib.import_module("gantoy.wasserstein")
+    module = importlib.import_module("gantoy.transport")
     rng = np.random.default_rng(17)
     u, v, vw = rng.normal(size=40), rng.normal(size=25), rng.random(25)
     host = [float(W1D(u, v, None, vw, p=p)) for p in (1, 2)]
@@ -276,12 +276,12 @@ def test_exact_size_limits():
     n = MAX_ASSIGNMENT_SIZE + 1
     with pytest.raises(ValueError, match="MAX_ASSIGNMENT_SIZE"):
         wasserstein(jnp.zeros((n, 2)), jnp.ones((n, 2)))
-    n = int(np.sqrt(MAX_LP_SIZE)) + 1
-    with pytest.raises(ValueError, match="MAX_LP_SIZE"):
+    n = int(np.sqrt(MAX_EMD_SIZE)) + 1
+    with pytest.raises(ValueError, match="MAX_EMD_SIZE"):
         wasserstein(jnp.zeros((n, 2)), jnp.ones((n, 2)), a=jnp.ones(n))
-    with pytest.raises(ValueError, match="MAX_LP_SIZE"):
+    with pytest.raises(ValueError, match="MAX_EMD_SIZE"):
         wasserstein(jnp.zeros((n, 2)), jnp.ones((n + 1, 2)))
-    with pytest.raises(ValueError, match="wasserstein_plan: .*MAX_LP_SIZE"):
+    with pytest.raises(ValueError, match="wasserstein_plan: .*MAX_EMD_SIZE"):
         wasserstein_plan(jnp.zeros((n, 2)), jnp.ones((n, 2)), b=jnp.ones(n))
     n = MAX_ASSIGNMENT_SIZE + 1
     with pytest.raises(ValueError, match="wasserstein_plan: .*MAX_ASSIGNMENT_SIZE"):
@@ -696,8 +696,8 @@ def test_exact_plan_matches_pot(x64, n, m, d, weighted, p):
 
 
 def test_exact_plan_assignment_path_without_potentials(x64):
-    """Past MAX_LP_SIZE (uniform, n == m) the plan is a permutation and f = g = None."""
-    n = int(np.sqrt(MAX_LP_SIZE)) + 1
+    """Past MAX_EMD_SIZE (uniform, n == m) the plan is a permutation and f = g = None."""
+    n = int(np.sqrt(MAX_EMD_SIZE)) + 1
     rng = np.random.default_rng(19)
     x, y = rng.random((n, 2)), rng.random((n, 2))
     res = wasserstein_plan(x, y)
