@@ -21,7 +21,9 @@ keyword-only the rest (``epsilon`` for :func:`sinkhorn`, ``key`` and
 everywhere: :math:`W_1` is the distance the WGAN critic estimates
 (Kantorovich-Rubinstein duality); pass ``p=2`` for the squared Euclidean cost.
 :func:`wasserstein_plan` and :func:`wasserstein_1d_plan` return the optimal
-coupling and its dual potentials (:class:`TransportPlan`).
+coupling and its dual potentials (:class:`TransportPlan`);
+:func:`wasserstein_assignment` is the exact solver for two equal-size uniform
+samples on host arrays, without JAX, ``(x, y, *, p=1)``.
 
 Weights are normalised to sum to one; ``None`` means uniform. Bad input raises
 ``ValueError`` naming the argument when the inputs are concrete (value checks
