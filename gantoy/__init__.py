@@ -11,13 +11,17 @@ from gantoy import ledger
 from gantoy import divergences
 from gantoy.divergences import js, kl, tv
 
-# --- wasserstein ---------------------------------------------------------------
-from gantoy.wasserstein import (
+# --- optimal transport ---------------------------------------------------------
+from gantoy import transport
+from gantoy.transport import (
     SinkhornResult,
+    TransportPlan,
     sinkhorn,
     sliced_wasserstein,
     wasserstein,
     wasserstein_1d,
+    wasserstein_1d_plan,
+    wasserstein_plan,
 )
 
 # --- distributions -------------------------------------------------------------
@@ -194,12 +198,16 @@ __all__ = [
     "kl",
     "js",
     "tv",
-    # wasserstein
+    # optimal transport
+    "transport",
     "wasserstein",
     "wasserstein_1d",
+    "wasserstein_plan",
+    "wasserstein_1d_plan",
     "sinkhorn",
     "sliced_wasserstein",
     "SinkhornResult",
+    "TransportPlan",
     # distributions
     "distributions",
     "segment",

@@ -52,7 +52,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gantoy.distributions import GaussianMixture, _check_sigma, _concrete
+from gantoy._checks import _check_sigma, _concrete
+from gantoy.distributions import GaussianMixture
+from gantoy.metrics import ModeCoverage, dominant_mode, mode_coverage, modes_with_mass
+from gantoy.smoothed import js_parallel_lines
 
 __all__ = [
     "log_optimal_discriminator",
@@ -403,8 +406,6 @@ def one_mode_kl_gap_bounds(mixture: GaussianMixture, sigma: ArrayLike, mode: int
     >>> 0 < float(lo) < float(hi) < 0.1
     True
     """
-    from gantoy.smoothed import js_parallel_lines  # sibling layer
-
     if not isinstance(mixture, GaussianMixture):
         raise ValueError(f"mixture must be a gantoy GaussianMixture; got {type(mixture).__name__}")
     _check_sigma(sigma, positive=False)
@@ -481,8 +482,6 @@ def count_hops(dominant: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
 
 @functools.lru_cache(maxsize=8)
 def _coverage_program(threshold: float):
-    from gantoy.metrics import mode_coverage  # sibling layer
-
     one = lambda s, modes, std: mode_coverage(s, modes, std, threshold=threshold)
     return jax.jit(jax.vmap(one, in_axes=(0, None, None)))
 
@@ -513,8 +512,6 @@ def snapshot_coverage(snapshots: ArrayLike, mixture, *, threshold: float = 3.0):
     >>> snapshot_coverage(s, Two()).covered.tolist()
     [[1, 2], [1, 1], [1, 1]]
     """
-    from gantoy.metrics import ModeCoverage  # sibling layer
-
     x = jnp.asarray(snapshots)
     if x.ndim < 2:
         raise ValueError(f"snapshots must be [..., n, d]; got shape {x.shape}")
@@ -556,8 +553,6 @@ def summarize_collapse(snapshots: ArrayLike, mixture, *, min_frac: float | None 
     >>> s.covered.tolist(), s.dominant.tolist(), s.hops.tolist()
     ([[1, 1, 1]], [[0, 0, 3]], [1])
     """
-    from gantoy.metrics import dominant_mode, modes_with_mass  # sibling layer
-
     x = jnp.asarray(snapshots)
     if x.ndim != 4:
         raise ValueError(f"snapshots must be [seeds, snaps, n, d]; got shape {x.shape}")

@@ -53,6 +53,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import i0e, log_ndtr, logsumexp
 
+from gantoy._checks import _check_order, _check_sigma, _concrete, _positive_definite
+
 __all__ = [
     "Segment",
     "Curve",
@@ -82,13 +84,6 @@ _LOG_2PI = math.log(2.0 * math.pi)
 # --- checks (only on concrete values: under jit the inputs are tracers) -------
 
 
-def _concrete(x) -> np.ndarray | None:
-    """``x`` as a numpy array, or ``None`` when it is traced."""
-    if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x)):
-        return None
-    return np.asarray(x)
-
-
 def _positive(x) -> bool:
     """``all(x > 0)`` for concrete ``x``; ``True`` when traced (cannot tell)."""
     c = _concrete(x)
@@ -99,17 +94,6 @@ def _check_n(n) -> int:
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"n must be a non-negative int; got {n!r}")
     return int(n)
-
-
-def _check_sigma(sigma, *, positive: bool, name: str = "sigma") -> None:
-    s = _concrete(sigma)
-    if s is None:
-        return
-    if s.ndim != 0:
-        raise ValueError(f"{name} must be a scalar; got shape {s.shape}")
-    if not np.isfinite(s) or s < 0 or (positive and s == 0):
-        need = "> 0" if positive else ">= 0"
-        raise ValueError(f"{name} must be finite and {need}; got {float(s)!r}")
 
 
 def _check_smoothing(dist, sigma, why: str | Callable[[], str]) -> None:
@@ -188,16 +172,6 @@ def _legendre01(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre rule on ``[0, 1]``: nodes ``[n]``, log weights ``[n]``."""
     t, w = np.polynomial.legendre.leggauss(n)
     return (t + 1.0) / 2.0, np.log(w / 2.0)
-
-
-def _check_order(order, dim: int, *, max_dim: int = 3) -> int:
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
-        raise ValueError(f"order must be a positive int; got {order!r}")
-    if dim > max_dim:
-        raise ValueError(
-            f"tensor quadrature needs order**d nodes: d = {dim} > {max_dim} is too large"
-        )
-    return int(order)
 
 
 def _smooth_nodes(centres: Array, log_w: Array, scale, order: int) -> tuple[Array, Array]:
@@ -757,11 +731,6 @@ class Gaussian:
         chol = jnp.linalg.cholesky(self.smoothed_cov(sigma))
         nodes = self.mean[None, :] + jnp.asarray(z, self.mean.dtype) @ chol.T
         return nodes, jnp.asarray(lz, self.mean.dtype)
-
-
-def _positive_definite(chol: Array) -> Array:
-    """Whether a Cholesky factor ``[d, d]`` is of a positive definite matrix: diagonal > 0 (not NaN)."""
-    return jnp.all(jnp.diagonal(chol) > 0)
 
 
 def gaussian(mean: ArrayLike, cov: ArrayLike | None = None, *, std: ArrayLike | None = None) -> Gaussian:

@@ -30,49 +30,13 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
-from jax import lax
 from jax.typing import ArrayLike
+
+from gantoy._checks import _check_weights, _normalise
 
 __all__ = ["js", "kl", "tv"]
 
 LOG2 = math.log(2.0)
-
-
-def _is_concrete(x) -> bool:
-    """True when ``x`` holds values (not a tracer inside ``jit``/``grad``/``vmap``)."""
-    return not isinstance(x, jax.core.Tracer)
-
-
-def _check_weights(fn: str, name: str, w, axis=None, dtype=None) -> None:
-    """Raise ``ValueError`` for NaN/inf, negative or all-zero weights (concrete ``w`` only).
-
-    ``axis`` is the axis along which ``w`` holds one distribution; every slice
-    along it must have positive mass. ``axis=None`` means the whole array. A
-    slice whose largest weight is subnormal in ``dtype`` counts as all-zero (the
-    CPU flushes subnormals to zero).
-    """
-    if not _is_concrete(w):
-        return
-    w = np.asarray(w)
-    if not np.all(np.isfinite(w)):
-        bad = np.argwhere(~np.isfinite(w))[0]
-        raise ValueError(
-            f"{fn}: argument `{name}` has a non-finite weight {w[tuple(bad)]} at index "
-            f"{tuple(int(i) for i in bad)} (shape {w.shape})"
-        )
-    if np.any(w < 0):
-        raise ValueError(
-            f"{fn}: argument `{name}` has a negative weight (min {w.min()}); weights must be >= 0"
-        )
-    tiny = np.finfo(np.float64 if dtype is None else dtype).tiny
-    largest = np.max(w, axis=axis) if w.size else np.zeros(())
-    if np.any(largest < tiny):
-        raise ValueError(
-            f"{fn}: argument `{name}` has an all-zero (or subnormal) weight vector"
-            + ("" if axis is None else f" along axis {axis}")
-            + f" (shape {w.shape}); each distribution needs positive mass"
-        )
 
 
 def _valid(w: jax.Array, axis: int) -> jax.Array:
@@ -135,15 +99,6 @@ def _normalised_pair(fn: str, p: ArrayLike, q: ArrayLike, axis: int) -> _Pair:
     qn = _normalise(jnp.where(valid, q_arr, 1.0), axis)
     same = jnp.all(p_arr == q_arr, axis=axis)
     return _Pair(pn, qn, valid, poison, same, axis)
-
-
-def _normalise(w: jax.Array, axis: int) -> jax.Array:
-    """``w / sum(w)`` along ``axis``, scaled by the largest weight first (no overflow).
-
-    The result does not depend on the scale, so the scale is a constant for
-    autodiff (its own gradient would underflow for tiny weights)."""
-    w = w / lax.stop_gradient(jnp.max(w, axis=axis, keepdims=True))
-    return w / jnp.sum(w, axis=axis, keepdims=True)
 
 
 def kl(p: ArrayLike, q: ArrayLike, axis: int = -1) -> jax.Array:

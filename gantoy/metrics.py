@@ -2,7 +2,7 @@
 
 :func:`mode_coverage` is pure ``jax.numpy`` (``vmap`` it over seeds and
 snapshots); :func:`wasserstein_to_sample` and :func:`wasserstein_to_data` call the
-exact solver of :mod:`gantoy.wasserstein` on host arrays, several problems at once.
+exact solver of :mod:`gantoy.transport` on host arrays, several problems at once.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
+
+from gantoy.transport import wasserstein, wasserstein_assignment
 
 __all__ = [
     "ModeCoverage",
@@ -190,13 +192,14 @@ def wasserstein_to_sample(samples: ArrayLike, reference: ArrayLike, *, p: int = 
        \\sum_{ij} \\pi_{ij} \\|x_i - y_j\\|^p\\Big)^{1/p}
 
     between the empirical measures. With ``n == m`` the optimum is a
-    permutation (Birkhoff), found by ``scipy.optimize.linear_sum_assignment``
-    on the float64 cost matrix; the problems of a stack are solved in a pool
-    of threads, one per core (the solver releases the GIL), which matters for
-    collapsed generators, whose near-tied costs make each solve several times
-    slower. Otherwise each problem goes to :func:`gantoy.wasserstein.wasserstein`
-    (the transport LP). Host arrays in, numpy out; not differentiable (use
-    :func:`gantoy.wasserstein.wasserstein` for gradients).
+    permutation (Birkhoff), found by :func:`gantoy.transport.wasserstein_assignment`
+    (``scipy.optimize.linear_sum_assignment`` on the float64 cost matrix); the
+    problems of a stack are solved in a pool of threads, one per core (the
+    solver releases the GIL), which matters for collapsed generators, whose
+    near-tied costs make each solve several times slower. Otherwise each
+    problem goes to :func:`gantoy.transport.wasserstein` (the network simplex).
+    Host arrays in, numpy out; not differentiable (use
+    :func:`gantoy.transport.wasserstein` for gradients).
 
     Args:
       samples: ``[..., n, d]`` (e.g. ``[seeds, snapshots, n, d]``).
@@ -213,8 +216,6 @@ def wasserstein_to_sample(samples: ArrayLike, reference: ArrayLike, *, p: int = 
     >>> wasserstein_to_sample(x, np.ones((4, 1))).tolist()
     [[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]
     """
-    from gantoy.wasserstein import _assignment_value, wasserstein  # lazy: sibling module
-
     x = np.asarray(samples)
     ref = np.asarray(reference)
     if x.ndim < 2 or ref.ndim != 2 or x.shape[-1] != ref.shape[-1]:
@@ -223,7 +224,7 @@ def wasserstein_to_sample(samples: ArrayLike, reference: ArrayLike, *, p: int = 
         raise ValueError(f"p must be >= 1; got {p}")
     flat = x.reshape((-1,) + x.shape[-2:])
     if flat.shape[1] == ref.shape[0]:
-        solve = functools.partial(_assignment_value, y=ref, p=float(p))
+        solve = functools.partial(wasserstein_assignment, y=ref, p=p)
         workers = max(1, min(len(flat), os.cpu_count() or 1))
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
             out = np.array(list(pool.map(solve, flat)), dtype=float)

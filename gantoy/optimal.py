@@ -44,7 +44,7 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 
-from gantoy.distributions import _check_order, _check_sigma, _concrete
+from gantoy._checks import _check_order, _check_sigma, _concrete
 
 __all__ = [
     "optimal_logit",

@@ -46,7 +46,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import erf, ndtr
 
-from gantoy.distributions import Gaussian, _check_order, _check_sigma, _concrete, _positive_definite
+from gantoy._checks import _check_order, _check_sigma, _concrete, _positive_definite
+from gantoy.distributions import Gaussian
 
 __all__ = [
     "js_parallel_lines",

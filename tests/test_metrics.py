@@ -145,7 +145,6 @@ def test_validation():
 
 
 def test_wasserstein_to_data_matches_pot(key):
-    pytest.importorskip("gantoy.wasserstein", reason="gantoy.wasserstein not written yet")
     ot = pytest.importorskip("ot")
     data = lambda k, n: around(k, MODES, n)
     samples = np.asarray(around(jax.random.fold_in(key, 7), MODES[:2], 60))
@@ -169,9 +168,9 @@ def test_accepts_gantoy_mixtures(key):
 
 
 def test_wasserstein_to_sample_matches_the_jax_solver_pot_and_unequal_sizes(key):
-    """The threaded host path, the JAX exact solver and POT agree; n != m takes the LP."""
+    """The threaded host path, the JAX exact solver and POT agree; n != m takes the network simplex."""
     ot = pytest.importorskip("ot")
-    from gantoy.wasserstein import wasserstein
+    from gantoy.transport import wasserstein
 
     k1, k2 = jax.random.split(key)
     # a collapsed generator (near-tied costs) and a spread one, against one data draw
@@ -186,7 +185,7 @@ def test_wasserstein_to_sample_matches_the_jax_solver_pot_and_unequal_sizes(key)
     w2 = Mt.wasserstein_to_sample(samples, ref, p=2)
     m2 = ot.dist(samples[1].astype(np.float64), ref.astype(np.float64))  # squared euclidean
     np.testing.assert_allclose(w2[1], np.sqrt(ot.emd2(np.full(30, 1 / 30), np.full(30, 1 / 30), m2)), rtol=1e-9)
-    # unequal sizes: the transport LP, same as POT with uniform weights
+    # unequal sizes: the network simplex, same as POT with uniform weights
     uneq = Mt.wasserstein_to_sample(samples[:, :20], ref)
     m = ot.dist(samples[1, :20].astype(np.float64), ref.astype(np.float64), metric="euclidean")
     np.testing.assert_allclose(uneq[1], ot.emd2(np.full(20, 1 / 20), np.full(30, 1 / 30), m), rtol=1e-5)

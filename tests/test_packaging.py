@@ -56,6 +56,16 @@ def _import_names(dist_names):
 
 
 # ----------------------------------------------------------------------------- runtime = import gantoy
+# The runtime dependencies, each for a reason: JAX and numpy throughout, scipy (the
+# assignment solver, distances, a median filter, Spearman's rho), optax (the optimisers)
+# and POT (the network simplex of the exact weighted or unequal-size transport).
+RUNTIME_DEPENDENCIES = {"jax", "numpy", "scipy", "optax", "pot"}
+
+
+def test_runtime_dependencies_are_the_listed_ones():
+    assert set(RUNTIME) == RUNTIME_DEPENDENCIES
+
+
 def test_extras_are_the_notebooks_and_the_tests():
     assert set(EXTRAS) == {"notebooks", "test"}
     assert {"matplotlib", "nbclient", "nbformat", "ipykernel"} <= set(EXTRAS["notebooks"])

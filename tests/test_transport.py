@@ -1,4 +1,4 @@
-"""gantoy's Wasserstein solvers against scipy, POT and finite differences."""
+"""gantoy's optimal transport solvers against scipy (HiGHS), POT and finite differences."""
 
 import importlib
 
@@ -8,17 +8,20 @@ import jax.numpy as jnp
 import numpy as np
 import ot
 import pytest
+import scipy.optimize
+import scipy.sparse
 import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jax import lax
 
 from gantoy import SinkhornResult, sinkhorn, sliced_wasserstein, wasserstein, wasserstein_1d
-from gantoy.wasserstein import (
+from gantoy.transport import (
     MAX_ASSIGNMENT_SIZE,
-    MAX_LP_SIZE,
+    MAX_EMD_SIZE,
     TransportPlan,
     wasserstein_1d_plan,
+    wasserstein_assignment,
     wasserstein_plan,
 )
 
@@ -145,7 +148,7 @@ def test_1d_is_n_log_n_no_quadratic_intermediates(weighted):
 
 def test_1d_device_sort_path_agrees(x64, monkeypatch):
     """Off CPU the permutation comes from jnp.argsort instead of numpy: same values."""
-    module = importlib.import_module("gantoy.wasserstein")
+    module = importlib.import_module("gantoy.transport")
     rng = np.random.default_rng(17)
     u, v, vw = rng.normal(size=40), rng.normal(size=25), rng.random(25)
     host = [float(W1D(u, v, None, vw, p=p)) for p in (1, 2)]
@@ -276,12 +279,12 @@ def test_exact_size_limits():
     n = MAX_ASSIGNMENT_SIZE + 1
     with pytest.raises(ValueError, match="MAX_ASSIGNMENT_SIZE"):
         wasserstein(jnp.zeros((n, 2)), jnp.ones((n, 2)))
-    n = int(np.sqrt(MAX_LP_SIZE)) + 1
-    with pytest.raises(ValueError, match="MAX_LP_SIZE"):
+    n = int(np.sqrt(MAX_EMD_SIZE)) + 1
+    with pytest.raises(ValueError, match="MAX_EMD_SIZE"):
         wasserstein(jnp.zeros((n, 2)), jnp.ones((n, 2)), a=jnp.ones(n))
-    with pytest.raises(ValueError, match="MAX_LP_SIZE"):
+    with pytest.raises(ValueError, match="MAX_EMD_SIZE"):
         wasserstein(jnp.zeros((n, 2)), jnp.ones((n + 1, 2)))
-    with pytest.raises(ValueError, match="wasserstein_plan: .*MAX_LP_SIZE"):
+    with pytest.raises(ValueError, match="wasserstein_plan: .*MAX_EMD_SIZE"):
         wasserstein_plan(jnp.zeros((n, 2)), jnp.ones((n, 2)), b=jnp.ones(n))
     n = MAX_ASSIGNMENT_SIZE + 1
     with pytest.raises(ValueError, match="wasserstein_plan: .*MAX_ASSIGNMENT_SIZE"):
@@ -686,7 +689,7 @@ def test_exact_plan_matches_pot(x64, n, m, d, weighted, p):
     x, y = rng.normal(size=(n, d)), rng.normal(0.5, size=(m, d))
     a, b = (rng.random(n), rng.random(m)) if weighted else (None, None)
     res = wasserstein_plan(x, y, a, b, p=p)
-    plan = check_plan(res, x, y, a, b, p, pot_rtol=1e-7)  # HiGHS's dual feasibility tolerance
+    plan = check_plan(res, x, y, a, b, p, pot_rtol=1e-12)  # the network simplex's duals, in float64
     an = normalised(a) if weighted else np.full(n, 1 / n)
     bn = normalised(b) if weighted else np.full(m, 1 / m)
     np.testing.assert_allclose(plan, ot.emd(an, bn, pot_cost(x, y, p)), atol=1e-9)  # unique (generic data)
@@ -696,8 +699,8 @@ def test_exact_plan_matches_pot(x64, n, m, d, weighted, p):
 
 
 def test_exact_plan_assignment_path_without_potentials(x64):
-    """Past MAX_LP_SIZE (uniform, n == m) the plan is a permutation and f = g = None."""
-    n = int(np.sqrt(MAX_LP_SIZE)) + 1
+    """Past MAX_EMD_SIZE (uniform, n == m) the plan is a permutation and f = g = None."""
+    n = int(np.sqrt(MAX_EMD_SIZE)) + 1
     rng = np.random.default_rng(19)
     x, y = rng.random((n, 2)), rng.random((n, 2))
     res = wasserstein_plan(x, y)
@@ -713,3 +716,119 @@ def test_plan_for_wgan_example_1(x64, key):
     res = wasserstein_plan(fake, real)
     np.testing.assert_allclose(res.plan, np.eye(16) / 16, atol=1e-12)
     np.testing.assert_allclose(float(res.distance), 0.7, rtol=1e-12)
+
+
+# ============================================================================= network simplex against HiGHS
+
+
+def highs_transport(cost, a, b):
+    """The transport LP solved independently by HiGHS (dual simplex, scipy.optimize.linprog):
+    value, plan [n, m] and the dual potentials f [n], g [m] (the equality constraints' marginals)."""
+    n, m = cost.shape
+    var = np.arange(n * m)  # P[i, j] -> i * m + j; rows sum to a, columns to b
+    rows = np.concatenate([var // m, n + var % m])
+    a_eq = scipy.sparse.csr_array((np.ones(2 * n * m), (rows, np.concatenate([var, var]))), shape=(n + m, n * m))
+    res = scipy.optimize.linprog(cost.ravel(), A_eq=a_eq, b_eq=np.concatenate([a, b]), bounds=(0, None),
+                                 method="highs-ds")
+    assert res.status == 0, res.message
+    duals = res.eqlin.marginals
+    return res.fun, res.x.reshape(n, m), duals[:n], duals[n:]
+
+
+@pytest.mark.parametrize(
+    "n, m, d, weights, p",
+    [(15, 15, 2, "random", 1), (15, 10, 2, "uniform", 2), (12, 20, 3, "random", 1.5), (30, 25, 2, "random", 2),
+     (14, 11, 2, "zeros", 1)],
+)
+def test_network_simplex_matches_highs(x64, n, m, d, weights, p):
+    """The weighted / unequal-size path (POT's network simplex) against HiGHS: the same value,
+    a plan with the right marginals and that value, potentials dual feasible everywhere (zero
+    weights included) with <a, f> + <b, g> = the value, tight on the plan's support, and equal
+    to HiGHS's up to the constant they are unique up to (random weights: no degeneracy)."""
+    rng = np.random.default_rng(100 * n + m)
+    x, y = rng.normal(size=(n, d)), rng.normal(0.3, size=(m, d))
+    if weights == "uniform":
+        a, b = None, None
+        an, bn = np.full(n, 1 / n), np.full(m, 1 / m)
+    else:
+        a, b = rng.random(n) + 0.05, rng.random(m) + 0.05
+        if weights == "zeros":
+            a[[2, 7]], b[4] = 0.0, 0.0
+        an, bn = a / a.sum(), b / b.sum()
+    cost = pot_cost(x, y, p)
+    value, _, f_lp, g_lp = highs_transport(cost, an, bn)
+    np.testing.assert_allclose(float(W(x, y, a, b, p=p)) ** p, value, rtol=1e-9)
+    res = wasserstein_plan(x, y, a, b, p=p)
+    plan, f, g = np.asarray(res.plan), np.asarray(res.f), np.asarray(res.g)
+    assert np.all(plan >= 0) and np.count_nonzero(plan) <= n + m - 1
+    np.testing.assert_allclose(plan.sum(axis=1), an, atol=1e-14)
+    np.testing.assert_allclose(plan.sum(axis=0), bn, atol=1e-14)
+    np.testing.assert_allclose(np.sum(plan * cost), value, rtol=1e-9)
+    np.testing.assert_allclose(float(res.cost), value, rtol=1e-9)
+    scale = np.max(cost)
+    slack = cost - f[:, None] - g[None, :]
+    assert np.all(slack >= -1e-12 * scale), f"dual infeasible by {-slack.min()}"
+    np.testing.assert_allclose(slack[plan > 0], 0.0, atol=1e-12 * scale)
+    np.testing.assert_allclose(an @ f + bn @ g, value, rtol=1e-9)
+    if weights != "uniform":  # equal partial sums of 1/15 and 1/10: degenerate, duals not unique
+        pos_a, pos_b = an > 0, bn > 0
+        shift = f[pos_a] - f_lp[pos_a]
+        np.testing.assert_allclose(shift, shift[0], atol=1e-7 * scale)  # HiGHS's dual tolerance
+        np.testing.assert_allclose(g[pos_b] - g_lp[pos_b], -shift[0], atol=1e-7 * scale)
+
+
+W_POW = jax.jit(lambda *z, p: wasserstein(*z, p=p) ** p, static_argnames="p")
+
+
+@pytest.mark.parametrize("p", [1, 2])
+def test_network_simplex_weight_gradient_at_zero_weights(x64, p):
+    """The gradient of W_p^p in the raw weights, zero weights included, is the envelope-theorem
+    value built from HiGHS's potentials, (f_k - <f, a_hat>) / sum(a) with, at a zero weight, the
+    largest admissible potential min_{j: b_j > 0} C_kj - g_j; and at each zero weight it is the
+    one-sided (forward) difference, the derivative as that weight increases from zero."""
+    rng = np.random.default_rng(21 + p)
+    n, m = 9, 7
+    x, y = rng.normal(size=(n, 2)), rng.normal(0.5, size=(m, 2))
+    a, b = rng.random(n) + 0.1, rng.random(m) + 0.1
+    a[[1, 5]], b[3] = 0.0, 0.0
+    an, bn = a / a.sum(), b / b.sum()
+    cost = pot_cost(x, y, p)
+    _, _, f, g = highs_transport(cost, an, bn)
+    f = np.where(an > 0, f, np.min(np.where(bn[None, :] > 0, cost - g[None, :], np.inf), axis=1))
+    g = np.where(bn > 0, g, np.min(np.where(an[:, None] > 0, cost - f[:, None], np.inf), axis=0))
+    want_a, want_b = (f - an @ f) / a.sum(), (g - bn @ g) / b.sum()
+    ga, gb = W_POW_GRAD(x, y, a, b, p=p)
+    np.testing.assert_allclose(ga, want_a, rtol=1e-6, atol=1e-7 * np.max(cost))  # HiGHS's dual tolerance
+    np.testing.assert_allclose(gb, want_b, rtol=1e-6, atol=1e-7 * np.max(cost))
+    for k in (1, 5):
+        fd = right_difference(lambda w: W_POW(x, y, w, b, p=p), a, k)
+        np.testing.assert_allclose(float(ga[k]), fd, rtol=1e-5, atol=1e-7, err_msg=f"a[{k}]")
+    fd = right_difference(lambda w: W_POW(x, y, a, w, p=p), b, 3)
+    np.testing.assert_allclose(float(gb[3]), fd, rtol=1e-5, atol=1e-7, err_msg="b[3]")
+
+
+@pytest.mark.filterwarnings("ignore:numItermax reached")
+def test_network_simplex_failure_raises(x64, monkeypatch):
+    """A solve stopped before optimality raises instead of returning its plan."""
+    module = importlib.import_module("gantoy.transport")
+    monkeypatch.setattr(module, "_EMD_MAX_ITER", 1)
+    rng = np.random.default_rng(22)
+    x, y, a = rng.normal(size=(10, 2)), rng.normal(size=(8, 2)), rng.random(10) + 0.1
+    with pytest.raises(Exception, match="network simplex failed"):
+        float(wasserstein(x, y, a))
+
+
+def test_wasserstein_assignment_matches_pot_and_checks_its_input():
+    rng = np.random.default_rng(23)
+    x, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 3))
+    w = np.full(20, 1 / 20)
+    for p in (1, 2, 1.5):
+        want = ot.emd2(w, w, pot_cost(x, y, p)) ** (1 / p)
+        np.testing.assert_allclose(wasserstein_assignment(x, y, p=p), want, rtol=1e-12)
+    assert isinstance(wasserstein_assignment(x, y), float)
+    with pytest.raises(ValueError, match="same shape"):
+        wasserstein_assignment(x, y[:19])
+    with pytest.raises(ValueError, match="`y` has non-finite"):
+        wasserstein_assignment(x, np.where(y > 2, np.inf, y))
+    with pytest.raises(ValueError, match="`p`"):
+        wasserstein_assignment(x, y, p=0.5)
