@@ -45,7 +45,6 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import ot
 from jax import lax
 from jax.typing import ArrayLike
 from scipy.optimize import linear_sum_assignment
@@ -546,6 +545,11 @@ def _solve_emd(x, y, a, b, p):
     """Transport problem by POT's network simplex (``ot.emd``), in float64: a
     vertex plan ``[n, m]`` (at most n + m - 1 nonzeros) and dual potentials
     ``f [n]``, ``g [m]`` (feasible everywhere, zero weights included)."""
+    # Imported here, on the first weighted or unequal-size problem, not with
+    # gantoy: importing POT takes about a second and loads every array library
+    # it finds installed (torch, tensorflow, cupy) to offer them as backends.
+    import ot
+
     cost = _host_cost(x, y, p)
     a = np.asarray(a, np.float64)
     b = np.asarray(b, np.float64)
