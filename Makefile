@@ -34,7 +34,7 @@ lock:
 
 # Execute every notebook headless (outputs written back), print the ledger.
 demo: $(STAMP)
-	$(PY) -m gantoy.demo
+	$(PY) -m gantoy.notebook.demo
 
 # Parallel test workers (pytest-xdist): one per core, at most 4. The notebooks
 # go first, longest first, one test at a time per worker (--maxschedchunk 1),

@@ -1,6 +1,6 @@
 """Generator steps per second of a WGAN-GP toy run: gantoy against plain eager PyTorch.
 
-The run (issue 3, section 2): the ring of 8 Gaussians (``gantoy.ring8()``),
+The run: the ring of 8 Gaussians (``gantoy.ring8()``),
 generator ``16 -> w -> w -> w -> 2`` and critic ``2 -> w -> w -> w -> 1`` with
 ReLU, WGAN-GP losses (critic ``E f(G(z)) - E f(x) + 10 E(|grad f(x_hat)| - 1)^2``,
 generator ``-E f(G(z))``), batch 256, 5 critic steps per generator step,
@@ -147,11 +147,11 @@ def check_same_math(width=32, tol=2e-4):
 
     def d_loss(d):
         crit = gantoy.critic_fn(cfg, d)
-        pen = gantoy.gradient_penalty(k_eps, crit, real, fake, weight=GP_WEIGHT)
-        return gantoy.wgan_critic_loss(crit(real), crit(fake)) + pen
+        pen = gantoy.gan.losses.gradient_penalty(k_eps, crit, real, fake, weight=GP_WEIGHT)
+        return gantoy.gan.losses.wgan_critic_loss(crit(real), crit(fake)) + pen
 
     d_grads = jax.grad(d_loss)(state.d_params)
-    tx = gantoy.training.make_optimizer(cfg.d_opt)
+    tx = gantoy.gan.engine.make_optimizer(cfg.d_opt)
     updates, _ = tx.update(d_grads, tx.init(state.d_params), state.d_params)
     d_new = jax.tree_util.tree_map(lambda p, u: p + u, state.d_params, updates)
     g_grads = jax.grad(lambda g: -jnp.mean(gantoy.critic_fn(cfg, d_new)(gantoy.generate(cfg, g, z))))(state.g_params)

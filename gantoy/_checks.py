@@ -88,3 +88,16 @@ def _normalise(w: jax.Array, axis: int) -> jax.Array:
 def _positive_definite(chol: jax.Array) -> jax.Array:
     """Whether a Cholesky factor ``[d, d]`` is of a positive definite matrix: diagonal > 0 (not NaN)."""
     return jnp.all(jnp.diagonal(chol) > 0)
+
+
+def _as_keys(key):
+    """A key or a ``[seeds]`` batch of keys (new-style, or raw ``uint32[..., 2]``): ``(keys, batched)``."""
+    key = jnp.asarray(key) if not isinstance(key, jax.Array) else key
+    if not jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        if key.dtype == jnp.uint32 and key.shape[-1:] == (2,):
+            key = jax.random.wrap_key_data(key)
+        else:
+            raise ValueError(f"key must be a jax.random.key (or a batch of them); got dtype {key.dtype}")
+    if key.ndim > 1:
+        raise ValueError(f"key must be one key or a [seeds] batch of keys; got shape {key.shape}")
+    return key, key.ndim == 1

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import gantoy
-from gantoy import penalty
+from gantoy.studies import penalty
 
 
 @pytest.mark.slow

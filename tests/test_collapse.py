@@ -1,4 +1,4 @@
-"""gantoy.collapse: Thm. 2.5 of Arjovsky & Bottou against scipy quadrature and finite
+"""gantoy.studies.collapse: Thm. 2.5 of Arjovsky & Bottou against scipy quadrature and finite
 differences, 1-d divergences against scipy, the one-mode KL bounds, collapse summaries."""
 
 import math
@@ -13,9 +13,9 @@ from scipy import integrate
 from scipy.special import logsumexp
 
 import gantoy
-from gantoy import collapse as C
-from gantoy.distributions import gaussian_mixture
-from gantoy.metrics import mode_coverage
+from gantoy.studies import collapse as C
+from gantoy.measures.distributions import gaussian_mixture
+from gantoy.gan.metrics import mode_coverage
 
 LOG2 = math.log(2.0)
 
@@ -97,7 +97,7 @@ def test_divergences_1d_match_scipy(m1, m2, w, s):
 
 
 def test_divergences_1d_mixtures_of_different_widths(x64):
-    """Components of different widths (std 0.1 and 0.5, smoothed by 0.4): scipy, and gantoy.smoothed
+    """Components of different widths (std 0.1 and 0.5, smoothed by 0.4): scipy, and gantoy.distances.smoothed
     where its Gauss-Hermite rule is exact (single Gaussians: quadratic log-ratios)."""
     p = gaussian_mixture([[0.0], [2.0]], 0.1, [0.3, 0.7])
     q = gaussian_mixture([[1.0]], 0.5)
@@ -117,7 +117,7 @@ def test_divergences_1d_mixtures_of_different_widths(x64):
 def test_divergences_1d_gaussians_closed_form(x64):
     p, q = gaussian_mixture([[0.0]], 1.0), gaussian_mixture([[1.0]], 2.0)
     r = C.divergences_1d(p, q, 0.0, C.grid_1d(p, q, sigma=0.0))
-    want = gantoy.kl_gaussians(gantoy.gaussian([0.0], std=1.0), gantoy.gaussian([1.0], std=2.0))
+    want = gantoy.distances.smoothed.kl_gaussians(gantoy.gaussian([0.0], std=1.0), gantoy.gaussian([1.0], std=2.0))
     np.testing.assert_allclose(r.kl_pq, want, rtol=1e-12)
 
 
@@ -298,10 +298,10 @@ def test_snapshot_coverage_single_set_and_errors():
 
 
 def test_snapshot_coverage_is_the_penalty_name():
-    """Notebook 09 calls it as gantoy.penalty.snapshot_coverage; one function serves both modules."""
-    from gantoy import penalty
+    """Notebook 09 calls it as gantoy.studies.penalty.snapshot_coverage; one function serves both modules."""
+    from gantoy.studies import penalty
 
-    assert penalty.snapshot_coverage is C.snapshot_coverage is gantoy.snapshot_coverage
+    assert penalty.snapshot_coverage is C.snapshot_coverage is gantoy.studies.penalty.snapshot_coverage
 
 
 def test_summarize_collapse_constructed(key):

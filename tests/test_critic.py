@@ -1,4 +1,4 @@
-"""gantoy.critic: the update steps against hand-written formulas, the bounds against
+"""gantoy.studies.critic: the update steps against hand-written formulas, the bounds against
 explicit constructions and scipy, fit_critics against the Kantorovich-Rubinstein and
 two-sided-penalty predictions."""
 
@@ -13,9 +13,9 @@ from hypothesis.extra.numpy import arrays
 from scipy.optimize import minimize_scalar
 from scipy.special import log_expit
 
-from gantoy import critic as C
-from gantoy.nets import mlp_apply, mlp_init
-from gantoy.training import adam, make_optimizer, rmsprop, sgd
+from gantoy.studies import critic as C
+from gantoy.gan.nets import mlp_apply, mlp_init
+from gantoy.gan.engine import adam, make_optimizer, rmsprop, sgd
 
 
 def _batch(key, n=8, d=2):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gantoy import demo, ledger
+from gantoy.notebook import demo, ledger
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -167,11 +167,13 @@ class _FailingFile:
 
 _WRITER = """
 import json, sys, types
-# Load gantoy.demo without the package's __init__ (which imports JAX): this
+# Load gantoy.notebook.demo without the package's __init__ (which imports JAX): this
 # test is about the file system only, and starts in a fraction of a second.
 sys.modules["gantoy"] = pkg = types.ModuleType("gantoy")
 pkg.__path__ = [sys.argv[2]]
-from gantoy.demo import write_atomic
+sys.modules["gantoy.notebook"] = sub = types.ModuleType("gantoy.notebook")
+sub.__path__ = [sys.argv[2] + "/notebook"]
+from gantoy.notebook.demo import write_atomic
 path = sys.argv[1]
 versions = [json.dumps({"v": v, "pad": [v] * 200000}) for v in (1, 2)]
 print("ready", flush=True)
@@ -207,10 +209,10 @@ def test_write_atomic_survives_sigkill_mid_write(tmp_path):
                 p.wait()
 
 
-# --- a real `python -m gantoy.demo` on a tiny notebook -----------------------------
+# --- a real `python -m gantoy.notebook.demo` on a tiny notebook -----------------------------
 
 _TINY = """\
-from gantoy import ledger
+from gantoy.notebook import ledger
 rows = [
     ledger.check("C7", "KL at theta = 1", float("inf"), "== inf", display=False),
     ledger.check("C8", "median slope", 0.09999996, "< 0.1", display=False),
@@ -240,7 +242,7 @@ def _start(cwd: Path):
     # A terminal delivers Ctrl-C with SIGINT at its default action; a test
     # runner in the background may have it ignored: restore it.
     return subprocess.Popen(
-        [sys.executable, "-m", "gantoy.demo"], cwd=cwd, text=True,
+        [sys.executable, "-m", "gantoy.notebook.demo"], cwd=cwd, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
@@ -249,7 +251,7 @@ def _start(cwd: Path):
 
 def _tiny_project(root: Path) -> dict:
     """A folder with one tiny notebook and old versions of its files, and the
-    new versions from one complete ``python -m gantoy.demo`` run."""
+    new versions from one complete ``python -m gantoy.notebook.demo`` run."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
@@ -304,7 +306,7 @@ def _interrupt(project: dict, sig: int, seed: int) -> None:
 
 @pytest.mark.notebooks
 def test_demo_run_is_quiet_and_interruptions_leave_files_old_or_new(tmp_path):
-    """One real ``python -m gantoy.demo`` on a tiny notebook, then three runs
+    """One real ``python -m gantoy.notebook.demo`` on a tiny notebook, then three runs
     interrupted by Ctrl-C (SIGINT) or killed (SIGKILL). One test, so that
     parallel workers never repeat the reference run (about 25 s in all)."""
     project = _tiny_project(tmp_path)

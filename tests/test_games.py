@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, special
 
-from gantoy import games as g
+from gantoy.gan import games as g
 
 
 def _sig(t):

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from gantoy import ledger
-from gantoy.demo import judge_rows, read_ledger
+from gantoy.notebook import ledger
+from gantoy.notebook.demo import judge_rows, read_ledger
 
 INF, NAN = math.inf, math.nan
 

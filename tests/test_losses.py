@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.special import log_expit
 
-from gantoy import losses as L
-from gantoy.nets import mlp_apply, mlp_init
+from gantoy.gan import losses as L
+from gantoy.gan.nets import mlp_apply, mlp_init
 
 
 def _sig(x):

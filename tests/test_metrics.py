@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gantoy import metrics as Mt
+from gantoy.gan import metrics as Mt
 
 ANG = 2 * np.pi * np.arange(8) / 8
 MODES = 2.0 * np.stack([np.cos(ANG), np.sin(ANG)], axis=1)  # ring of 8, radius 2
@@ -157,7 +157,7 @@ def test_wasserstein_to_data_matches_pot(key):
 
 
 def test_accepts_gantoy_mixtures(key):
-    from gantoy.distributions import grid25, ring8
+    from gantoy.measures.distributions import grid25, ring8
 
     for dist, m in ((ring8(), 8), (grid25(), 25)):
         r = Mt.mode_coverage(dist.sample(key, 2500), dist)
@@ -170,7 +170,7 @@ def test_accepts_gantoy_mixtures(key):
 def test_wasserstein_to_sample_matches_the_jax_solver_pot_and_unequal_sizes(key):
     """The threaded host path, the JAX exact solver and POT agree; n != m takes the network simplex."""
     ot = pytest.importorskip("ot")
-    from gantoy.transport import wasserstein
+    from gantoy.distances.transport import wasserstein
 
     k1, k2 = jax.random.split(key)
     # a collapsed generator (near-tied costs) and a spread one, against one data draw

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gantoy.nets import ACTIVATIONS, mlp_apply, mlp_init, mlp_sizes, preactivation_grads
+from gantoy.gan.nets import ACTIVATIONS, mlp_apply, mlp_init, mlp_sizes, preactivation_grads
 
 
 def test_init_shapes_and_torch_bounds(key):

@@ -1,7 +1,7 @@
 """Every notebook executes from a clean kernel and its ledger rows come out as declared.
 
 The notebooks run on copies (the committed, executed files are not touched).
-The rows are judged again (``gantoy.ledger.reevaluate``), never taken on trust;
+The rows are judged again (``gantoy.notebook.ledger.reevaluate``), never taken on trust;
 the committed notebooks' rows are judged again without running anything.
 """
 
@@ -14,8 +14,8 @@ import pytest
 
 import nbformat
 
-from gantoy.demo import execute_notebook, judge_rows, read_ledger
-from gantoy.ledger import reevaluate
+from gantoy.notebook.demo import execute_notebook, judge_rows, read_ledger
+from gantoy.notebook.ledger import reevaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(glob.glob(str(ROOT / "notebooks" / "[0-9][0-9]*_*.ipynb")))

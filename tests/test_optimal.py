@@ -1,4 +1,4 @@
-"""gantoy.optimal: D* = p_r / (p_r + p_g) and V(D*) = 2 JS - 2 log 2, against scipy and closed forms."""
+"""gantoy.studies.optimal: D* = p_r / (p_r + p_g) and V(D*) = 2 JS - 2 log 2, against scipy and closed forms."""
 
 import math
 
@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from gantoy import optimal
-from gantoy.distributions import gaussian_mixture, ring8
-from gantoy.smoothed import js_smoothed
+from gantoy.studies import optimal
+from gantoy.measures.distributions import gaussian_mixture, ring8
+from gantoy.distances.smoothed import js_smoothed
 
 LOG2 = math.log(2.0)
 

@@ -1,4 +1,4 @@
-"""gantoy.penalty: WGAN-GP Fig. 1 diagnostics against numpy, closed forms, central finite differences and the engine."""
+"""gantoy.studies.penalty: WGAN-GP Fig. 1 diagnostics against numpy, closed forms, central finite differences and the engine."""
 
 import math
 
@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gantoy import penalty as P
-from gantoy import training as T
-from gantoy.losses import clip_weights
-from gantoy.nets import mlp_init
+from gantoy.studies import penalty as P
+from gantoy.gan import engine as T
+from gantoy.gan.losses import clip_weights
+from gantoy.gan.nets import mlp_init
 
 
 def zeros2(key, n):

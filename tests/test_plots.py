@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from gantoy import plots
+from gantoy.notebook import plots
 
 
 def test_band_and_shapes():
@@ -32,7 +32,7 @@ def test_critic_snapshots_coverage():
 def test_vector_field_draws_the_field_the_trajectories_and_the_equilibrium():
     import jax.numpy as jnp
 
-    from gantoy import games
+    from gantoy.gan import games
 
     game = games.dirac_gan("standard")
     traj = np.asarray(games.simultaneous_gd(game, jnp.array([1.0, 1.0]), 0.1, 20))
@@ -55,7 +55,7 @@ def test_vector_field_draws_the_field_the_trajectories_and_the_equilibrium():
 
 
 def test_vector_field_checks_before_drawing():
-    from gantoy import games
+    from gantoy.gan import games
 
     before = plt.get_fignums()
     with pytest.raises(ValueError, match="one label per trajectory"):

@@ -1,4 +1,4 @@
-"""gantoy.progress against naive numpy, hand-computed ranks and gantoy's divergences."""
+"""gantoy.studies.progress against naive numpy, hand-computed ranks and gantoy's divergences."""
 
 import math
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import gantoy
-from gantoy import progress as P
+from gantoy.studies import progress as P
 
 
 def _naive_median_filter(x, w):

@@ -8,8 +8,8 @@ import numpy as np
 import optax
 import pytest
 
-from gantoy import training as T
-from gantoy.nets import mlp_init
+from gantoy.gan import engine as T
+from gantoy.gan.nets import mlp_init
 
 
 def ring(key, n):
@@ -284,9 +284,9 @@ def test_gp_critic_estimate_is_one_plus_w_over_two_lambda():
 
 def test_discriminator_approaches_the_optimal_discriminator():
     """p_r = two Gaussians at -1, 1 (std 0.4), p_g = N(0, 0.8^2), 600 D steps: sup |D - D*| <= 0.08
-    on the grid points where both densities exceed 0.05 (D* = p_r / (p_r + p_g), gantoy.optimal)."""
-    from gantoy import optimal
-    from gantoy.distributions import gaussian_mixture
+    on the grid points where both densities exceed 0.05 (D* = p_r / (p_r + p_g), gantoy.studies.optimal)."""
+    from gantoy.studies import optimal
+    from gantoy.measures.distributions import gaussian_mixture
 
     pr, pg = gaussian_mixture([[-1.0], [1.0]], 0.4), gaussian_mixture([[0.0]], 0.8)
     cfg = T.gan_config(pr, "minimax", d_hidden=(32, 32), batch_size=512, d_opt=T.adam(3e-3, 0.5))
@@ -302,7 +302,7 @@ def test_discriminator_approaches_the_optimal_discriminator():
 def test_clipped_critic_estimate_grows_with_w(key):
     """WGAN's clipped critic (engine's critic update via fit_critics) against translates by W =
     0.25, 0.5, 1, 2: the estimate K W grows with W (Kantorovich-Rubinstein)."""
-    from gantoy import critic as C
+    from gantoy.studies import critic as C
 
     x = 0.3 * jax.random.normal(key, (256, 1))
     w = jnp.array([0.25, 0.5, 1.0, 2.0])

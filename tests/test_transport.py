@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jax import lax
 
-from gantoy import SinkhornResult, sinkhorn, sliced_wasserstein, wasserstein, wasserstein_1d
-from gantoy.transport import (
+from gantoy import sinkhorn, sliced_wasserstein, wasserstein, wasserstein_1d
+from gantoy.distances.transport import SinkhornResult
+from gantoy.distances.transport import (
     MAX_ASSIGNMENT_SIZE,
     MAX_EMD_SIZE,
     TransportPlan,
@@ -148,7 +149,7 @@ def test_1d_is_n_log_n_no_quadratic_intermediates(weighted):
 
 def test_1d_device_sort_path_agrees(x64, monkeypatch):
     """Off CPU the permutation comes from jnp.argsort instead of numpy: same values."""
-    module = importlib.import_module("gantoy.transport")
+    module = importlib.import_module("gantoy.distances.transport")
     rng = np.random.default_rng(17)
     u, v, vw = rng.normal(size=40), rng.normal(size=25), rng.random(25)
     host = [float(W1D(u, v, None, vw, p=p)) for p in (1, 2)]
@@ -810,7 +811,7 @@ def test_network_simplex_weight_gradient_at_zero_weights(x64, p):
 @pytest.mark.filterwarnings("ignore:numItermax reached")
 def test_network_simplex_failure_raises(x64, monkeypatch):
     """A solve stopped before optimality raises instead of returning its plan."""
-    module = importlib.import_module("gantoy.transport")
+    module = importlib.import_module("gantoy.distances.transport")
     monkeypatch.setattr(module, "_EMD_MAX_ITER", 1)
     rng = np.random.default_rng(22)
     x, y, a = rng.normal(size=(10, 2)), rng.normal(size=(8, 2)), rng.random(10) + 0.1

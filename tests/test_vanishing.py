@@ -1,12 +1,12 @@
-"""gantoy.vanishing: k critic steps per G step at runtime, frozen-G runs, summaries."""
+"""gantoy.studies.vanishing: k critic steps per G step at runtime, frozen-G runs, summaries."""
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gantoy import vanishing as V
-from gantoy.training import adam, gan_config, init, train
+from gantoy.studies import vanishing as V
+from gantoy.gan.engine import adam, gan_config, init, train
 
 
 def _real(k, n):
@@ -65,7 +65,7 @@ def test_grad_norm_ratio_is_exp_logit_for_one_sample():
     s = init(jax.random.key(1), CFG)
     z = jnp.array([[0.3, -1.2]])
     out = V.generator_grad_norms(CFG, s.g_params, s.d_params, z)
-    from gantoy.training import critic_fn, generate
+    from gantoy.gan.engine import critic_fn, generate
 
     logit = float(critic_fn(CFG, s.d_params)(generate(CFG, s.g_params, z))[0])
     ratio = float(out["g_grad_norm_minimax"]) / float(out["g_grad_norm_nonsaturating"])

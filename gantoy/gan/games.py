@@ -486,7 +486,7 @@ def _check_lr(name: str, lr) -> float:
 
 def _check_game(game) -> None:
     if not isinstance(game, Game):
-        raise ValueError(f"game must be a gantoy.games.Game; got {type(game).__name__}")
+        raise ValueError(f"game must be a gantoy.gan.games.Game; got {type(game).__name__}")
 
 
 def simultaneous_gd(
@@ -686,7 +686,7 @@ def vector_field_grid(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""The vector field on an ``n x n`` grid, ready for ``quiver`` / ``streamplot``.
 
-    :func:`gantoy.plots.plot_vector_field` draws it.
+    :func:`gantoy.notebook.plots.plot_vector_field` draws it.
 
     Args:
       game: a :class:`Game`.

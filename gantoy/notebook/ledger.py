@@ -5,7 +5,7 @@ and the threshold it had to meet, fixed before the run. The ledger computes
 the outcome itself from the value and the threshold: there is no way to hand
 it a verdict. Each row travels inside the notebook's outputs as JSON (MIME type
 :data:`MIME`), so the executed notebook carries its own ledger; ``make demo``
-(:mod:`gantoy.demo`) reads the rows back from the run that just happened and
+(:mod:`gantoy.notebook.demo`) reads the rows back from the run that just happened and
 judges them again with :func:`reevaluate` instead of trusting the stored
 booleans.
 
@@ -33,7 +33,7 @@ value does: 0.09996 against ``"< 0.1"`` shows as ``0.09996``, never ``0.1``.
 **In a notebook**, collect the rows and show them once, as one table, in the
 last cell::
 
-    from gantoy import ledger
+    from gantoy.notebook import ledger
     rows = [
         ledger.check("C7", "|JS - log 2| at theta = 1", abs(js - np.log(2)), "< 1e-12",
                      display=False),
@@ -83,7 +83,7 @@ __all__ = [
     "table",
 ]
 
-MIME = "application/vnd.gantoy.ledger+json"
+MIME = "application/vnd.gantoy.notebook.ledger+json"
 
 GRAMMAR = """\
 threshold grammar:
@@ -414,7 +414,7 @@ def check(
             raise TypeError(
                 "check() takes no passed= argument: the ledger computes passed itself "
                 "from measured and threshold (write the condition in the threshold "
-                "grammar, see gantoy.ledger.evaluate)"
+                "grammar, see gantoy.notebook.ledger.evaluate)"
             )
         raise TypeError(f"check() got unexpected keyword arguments {sorted(unknown)}")
     claim = _check_claim(claim)
@@ -562,7 +562,7 @@ class Table:
     Rendered in a notebook as HTML with the headers claim | what was measured
     | value | threshold | result, as aligned text elsewhere. Its output also
     holds the list of rows under :data:`MIME`, which
-    :func:`gantoy.demo.read_ledger` reads back. The rows are judged again
+    :func:`gantoy.notebook.demo.read_ledger` reads back. The rows are judged again
     (:func:`reevaluate`) when the table is made.
 
     Example:

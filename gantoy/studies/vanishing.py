@@ -15,7 +15,7 @@ while the non-saturating loss :math:`-\log \sigma(\ell)` has derivative
 :math:`-(1 - \sigma(\ell)) \to -1` there.
 
 This module runs those experiments as calls of the training engine
-(:func:`gantoy.training.train` with ``n_critic`` given at run time): one
+(:func:`gantoy.gan.engine.train` with ``n_critic`` given at run time): one
 compiled program serves every ``k`` of a sweep and the frozen-generator runs
 (compiling costs seconds per program on a CPU).
 
@@ -37,7 +37,7 @@ References:
 
 Example:
     >>> import jax, numpy as np
-    >>> from gantoy.training import gan_config
+    >>> from gantoy.gan.engine import gan_config
     >>> data = lambda k, n: jax.random.normal(k, (n, 2)) * 0.02 + 2.0
     >>> cfg = gan_config(data, "minimax", z_dim=2, g_hidden=(8,), d_hidden=(8,), batch_size=16)
     >>> res = freeze_generator_every(jax.random.key(1), cfg, None, 40, every=20)
@@ -54,13 +54,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gantoy.training import (
+from gantoy._checks import _as_keys
+from gantoy.gan.engine import (
     GANConfig,
     GANState,
     TrainResult,
-    _as_keys,
-    _init_runner,
     critic_fn,
+    init,
+    init_seeds,
     generate,
     generator_grad_norms,
     train,
@@ -77,7 +78,7 @@ __all__ = [
     "first_step_reaching",
 ]
 
-#: What :func:`freeze_generator_every` records (names of :data:`gantoy.training.STEP_METRICS`).
+#: What :func:`freeze_generator_every` records (names of :data:`gantoy.gan.engine.STEP_METRICS`).
 FREEZE_METRICS = ("d_acc", "g_grad_norm_minimax", "g_grad_norm_nonsaturating")
 
 
@@ -87,7 +88,7 @@ class FreezeResult(NamedTuple):
     Attributes:
       steps: ``[r]`` critic-update counts of the records (0, every, 2 every, ...).
       metrics: ``{name: [seeds, r]}`` numpy arrays (:data:`FREEZE_METRICS`).
-      state: the final :class:`gantoy.training.GANState` (the frozen G, the trained D).
+      state: the final :class:`gantoy.gan.engine.GANState` (the frozen G, the trained D).
     """
 
     steps: np.ndarray
@@ -140,7 +141,7 @@ def run_k(
 ) -> TrainResult:
     r"""``n_steps`` rounds of ``k`` critic updates and one generator step, ``k`` a runtime value.
 
-    :func:`gantoy.training.train` with ``n_critic=k`` given at run time: one
+    :func:`gantoy.gan.engine.train` with ``n_critic=k`` given at run time: one
     program is compiled per ``(config, metrics, chunk, seeds)`` and reused for
     every ``k``, both values of ``freeze`` and every call. With
     ``freeze=True`` the generator update is computed but not applied: G stays
@@ -150,25 +151,25 @@ def run_k(
     Args:
       key: one key or a ``[seeds]`` batch (vmapped). The initial state (if not
         given) is ``init(fold_in(key, 0))``; round ``t`` uses
-        ``fold_in(fold_in(key, 1), t)`` as :func:`gantoy.training.train` does.
+        ``fold_in(fold_in(key, 1), t)`` as :func:`gantoy.gan.engine.train` does.
       config: a minimax or non-saturating :class:`GANConfig` without warm-up;
         its ``n_critic`` is ignored.
       n_steps: rounds (generator steps).
       k: critic updates per round, ``>= 1``.
       freeze: keep the generator fixed.
       state: start from this (batched) state, e.g. with a chosen generator.
-      metrics: names from :data:`gantoy.training.STEP_METRICS`; per-critic-step
+      metrics: names from :data:`gantoy.gan.engine.STEP_METRICS`; per-critic-step
         ones (``d_grad_norm``, ``cos``) cover the last critic update of a round.
       chunk: rounds per compiled scan.
 
     Returns:
-      A :class:`gantoy.training.TrainResult` (no snapshots), metrics
+      A :class:`gantoy.gan.engine.TrainResult` (no snapshots), metrics
       ``[seeds, n_steps, ...]``.
 
     References:
       Goodfellow et al. (2014), Algorithm 1.
 
-    >>> from gantoy.training import gan_config
+    >>> from gantoy.gan.engine import gan_config
     >>> data = lambda k, n: jax.random.normal(k, (n, 2)) + 3.0
     >>> cfg = gan_config(data, z_dim=2, g_hidden=(8,), d_hidden=(8,), batch_size=16)
     >>> res = run_k(jax.random.key(0), cfg, 4, k=3, metrics=("n_critic",))
@@ -229,7 +230,7 @@ def freeze_generator_every(
         raise ValueError(f"n_steps ({n_steps}) must be a multiple of every ({every})")
     rounds = n_steps // every
     fold = jax.vmap(jax.random.fold_in, in_axes=(0, None)) if batched else jax.random.fold_in
-    state = _init_runner(config, batched)(fold(keys, 0))
+    state = (init_seeds if batched else init)(fold(keys, 0), config)
     if g_params is not None:
         g_batched = jax.tree_util.tree_leaves(g_params)[0].ndim == 3
         if g_batched and not batched:
@@ -266,7 +267,7 @@ def critic_steps_sweep(
     References:
       Goodfellow et al. (2014), Algorithm 1 (they used k = 1).
 
-    >>> from gantoy.training import gan_config
+    >>> from gantoy.gan.engine import gan_config
     >>> data = lambda k, n: jax.random.normal(k, (n, 2)) + 3.0
     >>> cfg = gan_config(data, "minimax", z_dim=2, g_hidden=(8,), d_hidden=(8,), batch_size=16)
     >>> out = critic_steps_sweep(jax.random.key(0), cfg, (1, 3), 4)

@@ -511,7 +511,7 @@ def wasserstein_assignment(x: ArrayLike, y: ArrayLike, *, p: float = 1) -> float
     same solver as :func:`wasserstein` on this path, without JAX: numpy in, a
     Python float out, not differentiable (use :func:`wasserstein` for
     gradients). The solver releases the GIL, so a thread pool solves several
-    problems at once (:func:`gantoy.metrics.wasserstein_to_sample` does).
+    problems at once (:func:`gantoy.gan.metrics.wasserstein_to_sample` does).
 
     Args:
       x: points ``[n, d]``.

@@ -33,7 +33,7 @@ References:
 
 Example:
     >>> import jax
-    >>> from gantoy.distributions import gaussian_mixture
+    >>> from gantoy.measures.distributions import gaussian_mixture
     >>> p_r = gaussian_mixture([[-1.0], [1.5]], 0.0, [0.4, 0.6])
     >>> family = lambda th: gaussian_mixture(th[:, None], 0.0)
     >>> with jax.enable_x64(True):
@@ -53,9 +53,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from gantoy._checks import _check_sigma, _concrete
-from gantoy.distributions import GaussianMixture
-from gantoy.metrics import ModeCoverage, dominant_mode, mode_coverage, modes_with_mass
-from gantoy.smoothed import js_parallel_lines
+from gantoy.measures.distributions import GaussianMixture
+from gantoy.gan.metrics import ModeCoverage, dominant_mode, mode_coverage, modes_with_mass
+from gantoy.distances.smoothed import js_parallel_lines
 
 __all__ = [
     "log_optimal_discriminator",
@@ -132,7 +132,7 @@ def grid_1d(*dists, sigma: ArrayLike, n: int = 4001) -> Array:
     outermost nodes lie 14.9 standard deviations out (the mass beyond is
     below :math:`e^{-110}`). Needs concrete inputs (build it outside ``grad``).
 
-    >>> from gantoy.distributions import gaussian_mixture
+    >>> from gantoy.measures.distributions import gaussian_mixture
     >>> x = grid_1d(gaussian_mixture([[0.0]], 1.0), sigma=0.0, n=5)
     >>> x.shape, [round(float(v), 1) for v in x[[0, -1], 0]]
     ((5, 1), [-14.9, 14.9])
@@ -167,7 +167,7 @@ def divergences_1d(p, q, sigma: ArrayLike, x: ArrayLike) -> Divergences1d:
 
     The grid is fixed, so gradients in the laws' parameters act on the
     densities (the "score" form), not on moving nodes: an independent route
-    from :mod:`gantoy.smoothed`'s reparameterised rules. For smooth densities
+    from :mod:`gantoy.distances.smoothed`'s reparameterised rules. For smooth densities
     that vanish at the ends the trapezoid rule converges exponentially in the
     number of points per standard deviation (about :math:`e^{-2\pi^2 (s/h)^2}`).
 
@@ -179,7 +179,7 @@ def divergences_1d(p, q, sigma: ArrayLike, x: ArrayLike) -> Divergences1d:
     Returns:
       A :class:`Divergences1d`.
 
-    >>> from gantoy.distributions import gaussian_mixture
+    >>> from gantoy.measures.distributions import gaussian_mixture
     >>> p, q = gaussian_mixture([[0.0]], 1.0), gaussian_mixture([[2.0]], 1.0)
     >>> r = divergences_1d(p, q, 0.0, grid_1d(p, q, sigma=0.0, n=801))
     >>> round(float(r.kl_pq), 5), round(float(r.kl_qp), 5)   # (mu_p - mu_q)^2 / 2
@@ -299,7 +299,7 @@ def logd_gradient_identity(
       Arjovsky, Bottou (2017), "Towards Principled Methods for Training GANs", Thm. 2.5.
       Goodfellow et al. (2014), "Generative Adversarial Nets", Thm. 1.
 
-    >>> from gantoy.distributions import gaussian_mixture
+    >>> from gantoy.measures.distributions import gaussian_mixture
     >>> p_r = gaussian_mixture([[0.0]], 0.0)
     >>> family = lambda th: gaussian_mixture(th[:, None], 0.0)
     >>> with jax.enable_x64(True):
@@ -378,7 +378,7 @@ def one_mode_kl_gap_bounds(mixture: GaussianMixture, sigma: ArrayLike, mode: int
     Along the line through :math:`\mu_i, \mu_k`, :math:`\log(N_k / N_i) = r_k Z - r_k^2/2`
     with :math:`r_k = |\mu_k - \mu_i| / s`, :math:`Z \sim N(0, 1)`, so each single
     term is :math:`g(r_k) = E[\operatorname{softplus}(r_k Z - r_k^2 / 2)]
-    = \log 2 - JS(N(0,1), N(r_k, 1))` (:func:`gantoy.smoothed.js_parallel_lines`).
+    = \log 2 - JS(N(0,1), N(r_k, 1))` (:func:`gantoy.distances.smoothed.js_parallel_lines`).
     Monotonicity and subadditivity of :math:`\log(1 + \cdot)` give
 
     .. math::
@@ -398,7 +398,7 @@ def one_mode_kl_gap_bounds(mixture: GaussianMixture, sigma: ArrayLike, mode: int
     References:
       Arjovsky, Bottou (2017), "Towards Principled Methods for Training GANs", Sec. 2.2.
 
-    >>> from gantoy.distributions import ring8
+    >>> from gantoy.measures.distributions import ring8
     >>> lo, hi = one_mode_kl_gap_bounds(ring8(), 0.0)
     >>> float(lo), float(hi)
     (0.0, 0.0)
@@ -457,7 +457,7 @@ def count_hops(dominant: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Changes of the dominant mode between consecutive snapshots, and distinct modes visited.
 
     A snapshot whose samples all diverged has no dominant mode (index ``-1``,
-    see :func:`gantoy.metrics.dominant_mode`): it is neither a mode visited nor
+    see :func:`gantoy.gan.metrics.dominant_mode`): it is neither a mode visited nor
     one end of a hop.
 
     Args:
@@ -500,7 +500,7 @@ def snapshot_coverage(snapshots: ArrayLike, mixture, *, threshold: float = 3.0):
       threshold: high quality within ``threshold * std`` of the nearest mode.
 
     Returns:
-      A :class:`gantoy.ModeCoverage` of numpy arrays whose fields have the
+      A :class:`gantoy.gan.metrics.ModeCoverage` of numpy arrays whose fields have the
       leading shape ``[...]`` (``counts`` ``[..., m]``).
 
     References:
@@ -529,7 +529,7 @@ def snapshot_coverage(snapshots: ArrayLike, mixture, *, threshold: float = 3.0):
 def summarize_collapse(snapshots: ArrayLike, mixture, *, min_frac: float | None = None, threshold: float = 3.0) -> CollapseSummary:
     """Mode coverage, mass per mode and mode hopping of generator snapshots.
 
-    Applies :func:`gantoy.metrics.mode_coverage` (VEEGAN: 3 std) to every
+    Applies :func:`gantoy.gan.metrics.mode_coverage` (VEEGAN: 3 std) to every
     snapshot of every seed (:func:`snapshot_coverage`), and tracks the
     dominant mode across snapshots.
 
@@ -546,7 +546,7 @@ def summarize_collapse(snapshots: ArrayLike, mixture, *, min_frac: float | None 
     References:
       Srivastava et al. (2017), "VEEGAN", Sec. 5.1; Metz et al. (2016), Fig. 1.
 
-    >>> from gantoy.distributions import ring8
+    >>> from gantoy.measures.distributions import ring8
     >>> ring = ring8()
     >>> snaps = jnp.stack([jnp.tile(ring.modes[k], (10, 1)) for k in (0, 0, 3)])[None]   # [1, 3, 10, 2]
     >>> s = summarize_collapse(snaps, ring)

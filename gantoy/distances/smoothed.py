@@ -1,6 +1,6 @@
 r"""Smoothed divergences: JS, KL and TV between Gaussian-blurred distributions.
 
-Two distributions on low-dimensional sets (:mod:`gantoy.distributions`) that
+Two distributions on low-dimensional sets (:mod:`gantoy.measures.distributions`) that
 do not overlap have :math:`JS = \log 2`, :math:`KL = +\infty`, :math:`TV = 1`
 whatever their distance. Blurring both by :math:`\mathcal N(0, \sigma^2 I)`
 ("instance noise", Arjovsky & Bottou 2017, section 3) makes the supports
@@ -47,7 +47,7 @@ import numpy as np
 from jax.scipy.special import erf, ndtr
 
 from gantoy._checks import _check_order, _check_sigma, _concrete, _positive_definite
-from gantoy.distributions import Gaussian
+from gantoy.measures.distributions import Gaussian
 
 __all__ = [
     "js_parallel_lines",
@@ -292,7 +292,7 @@ def js_smoothed(p, q, sigma: ArrayLike, *, order: int = 16) -> Array:
     distribution has features.
 
     Args:
-      p, q: distributions from :mod:`gantoy.distributions` with
+      p, q: distributions from :mod:`gantoy.measures.distributions` with
         ``log_prob_smoothed`` and ``quadrature`` (same dimension).
       sigma: scalar blur, ``> 0`` for sharp supports.
       order: quadrature order (static).
@@ -303,7 +303,7 @@ def js_smoothed(p, q, sigma: ArrayLike, *, order: int = 16) -> Array:
     References:
       Arjovsky, Bottou (2017), "Towards Principled Methods for Training GANs", section 3.
 
-    >>> from gantoy.distributions import parallel_lines
+    >>> from gantoy.measures.distributions import parallel_lines
     >>> p0, p1 = parallel_lines(1.0)
     >>> round(float(js_smoothed(p0, p1, 1.0)), 4), round(float(js_parallel_lines(1.0, 1.0)), 4)
     (0.1114, 0.1114)
@@ -317,7 +317,7 @@ def kl_smoothed(p, q, sigma: ArrayLike, *, order: int = 16) -> Array:
     Grows without bound as :math:`\sigma \to 0` when :math:`P` puts mass where
     :math:`Q` has none. See :func:`js_smoothed` for the arguments.
 
-    >>> from gantoy.distributions import parallel_lines
+    >>> from gantoy.measures.distributions import parallel_lines
     >>> p0, p1 = parallel_lines(1.0)
     >>> round(float(kl_smoothed(p0, p1, 0.5)), 6)   # theta^2 / (2 sigma^2)
     2.0
@@ -331,7 +331,7 @@ def tv_smoothed(p, q, sigma: ArrayLike, *, order: int = 16) -> Array:
     The integrand has a kink where :math:`p_\sigma = q_\sigma`, so this converges
     more slowly in ``order`` than :func:`js_smoothed`. See :func:`js_smoothed`.
 
-    >>> from gantoy.distributions import parallel_lines
+    >>> from gantoy.measures.distributions import parallel_lines
     >>> p0, p1 = parallel_lines(1.0)
     >>> abs(float(tv_smoothed(p0, p1, 1.0, order=32)) - float(tv_parallel_lines(1.0, 1.0))) < 1e-2
     True
@@ -367,7 +367,7 @@ def kl_gaussians(p: Gaussian, q: Gaussian, sigma: ArrayLike = 0.0) -> Array:
     factor with a zero (or NaN) on its diagonal gives NaN; a covariance that is
     singular only up to rounding may pass there and give a large finite value.
 
-    >>> from gantoy.distributions import gaussian
+    >>> from gantoy.measures.distributions import gaussian
     >>> float(kl_gaussians(gaussian([0.0], std=1.0), gaussian([2.0], std=1.0)))
     2.0
     """
@@ -408,7 +408,7 @@ def w2_gaussians(p: Gaussian, q: Gaussian) -> Array:
     References:
       Dowson, Landau (1982); Givens, Shortt (1984), "A class of Wasserstein metrics".
 
-    >>> from gantoy.distributions import gaussian
+    >>> from gantoy.measures.distributions import gaussian
     >>> float(w2_gaussians(gaussian([0.0, 0.0], std=1.0), gaussian([3.0, 4.0], std=1.0)))
     5.0
     """

@@ -3,7 +3,7 @@
 WGAN's claim (Arjovsky et al. 2017, Sec. 4.2, Fig. 3-4) is that the critic's
 estimate :math:`-L_D \\approx K \\cdot W_1(P_r, P_g)` falls as the samples improve,
 while the original GAN's discriminator loss does not. These helpers turn the
-per-step losses that :func:`gantoy.training.train` records into the curves and
+per-step losses that :func:`gantoy.gan.engine.train` records into the curves and
 numbers that test it:
 
 * :func:`median_filter`: the running median the WGAN reference code plots
@@ -15,7 +15,7 @@ numbers that test it:
   distance at the snapshots (scipy).
 
 The exact distance the numbers are compared with is
-:func:`gantoy.metrics.wasserstein_to_sample`.
+:func:`gantoy.gan.metrics.wasserstein_to_sample`.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def median_filter(x: ArrayLike, window: int = 101) -> np.ndarray:
 def at_steps(curve: ArrayLike, steps: Sequence[int]) -> np.ndarray:
     """Read a per-step curve ``[..., T]`` at generator step counts ``steps``.
 
-    Entry ``t`` of a :func:`gantoy.training.train` metric is recorded during
+    Entry ``t`` of a :func:`gantoy.gan.engine.train` metric is recorded during
     the step that takes the generator from ``t`` to ``t + 1`` updates: its
     critic saw the generator of snapshot ``t``. So snapshot ``s`` is paired
     with entry ``s``, and the final snapshot ``s = T`` with the last entry.

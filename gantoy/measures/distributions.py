@@ -16,7 +16,7 @@ and its settings are static. Every one has
   differences for segments, ``i0e`` for circles, a polyline for curves);
 * ``quadrature(sigma, order) -> (nodes [N, d], log_weights [N])``: a rule with
   :math:`E_{P_\sigma}[f] \approx \sum_j e^{\log w_j} f(x_j)`, used by
-  :mod:`gantoy.smoothed`. The nodes are reparameterised too.
+  :mod:`gantoy.distances.smoothed`. The nodes are reparameterised too.
 
 The supports: segments (and the two parallel lines of the WGAN paper's
 Example 1), parametric curves (random curves, the Swiss roll), circles,

@@ -35,6 +35,7 @@ __all__ = [
     "add_instance_noise",
     "annealed_sigma",
     "safe_norm",
+    "input_gradients",
 ]
 
 
@@ -144,8 +145,15 @@ def wgan_generator_loss(fake_scores: ArrayLike) -> jax.Array:
     return -jnp.mean(jnp.asarray(fake_scores))
 
 
-def _input_grads(critic: Callable, x: jax.Array) -> jax.Array:
-    # Row-wise critic: d(sum_i f(x_i))/dx_i = grad f(x_i).
+def input_gradients(critic: Callable, x: jax.Array) -> jax.Array:
+    """Row-wise gradient of a critic with respect to its input, ``[n, d] -> [n, d]``.
+
+    ``critic`` maps ``[n, d]`` to ``[n]`` row by row, so
+    :math:`\\partial \\sum_i f(x_i) / \\partial x_i = \\nabla f(x_i)`.
+
+    >>> input_gradients(lambda v: v[:, 0] ** 2, jnp.array([[3.0, 1.0]])).tolist()
+    [[6.0, 0.0]]
+    """
     return jax.grad(lambda v: jnp.sum(critic(v)))(x)
 
 
@@ -187,7 +195,7 @@ def gradient_penalty(
         raise ValueError(f"real and fake must both be [n, d]; got {real.shape} and {fake.shape}")
     eps = jax.random.uniform(key, (real.shape[0], 1), real.dtype)
     x_hat = eps * real + (1.0 - eps) * fake
-    norms = safe_norm(_input_grads(critic, x_hat), axis=-1)
+    norms = safe_norm(input_gradients(critic, x_hat), axis=-1)
     return weight * jnp.mean(jnp.square(norms - target))
 
 
@@ -209,7 +217,7 @@ def r1_penalty(critic: Callable, real: ArrayLike, *, weight: float = 1.0) -> jax
     >>> float(r1_penalty(linear, jnp.ones((4, 2)), weight=2.0))
     25.0
     """
-    g = _input_grads(critic, jnp.asarray(real))
+    g = input_gradients(critic, jnp.asarray(real))
     return 0.5 * weight * jnp.mean(jnp.sum(jnp.square(g), axis=-1))
 
 

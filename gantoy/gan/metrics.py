@@ -2,7 +2,7 @@
 
 :func:`mode_coverage` is pure ``jax.numpy`` (``vmap`` it over seeds and
 snapshots); :func:`wasserstein_to_sample` and :func:`wasserstein_to_data` call the
-exact solver of :mod:`gantoy.transport` on host arrays, several problems at once.
+exact solver of :mod:`gantoy.distances.transport` on host arrays, several problems at once.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from gantoy.transport import wasserstein, wasserstein_assignment
+from gantoy.distances.transport import wasserstein, wasserstein_assignment
 
 __all__ = [
     "ModeCoverage",
@@ -192,14 +192,14 @@ def wasserstein_to_sample(samples: ArrayLike, reference: ArrayLike, *, p: int = 
        \\sum_{ij} \\pi_{ij} \\|x_i - y_j\\|^p\\Big)^{1/p}
 
     between the empirical measures. With ``n == m`` the optimum is a
-    permutation (Birkhoff), found by :func:`gantoy.transport.wasserstein_assignment`
+    permutation (Birkhoff), found by :func:`gantoy.distances.transport.wasserstein_assignment`
     (``scipy.optimize.linear_sum_assignment`` on the float64 cost matrix); the
     problems of a stack are solved in a pool of threads, one per core (the
     solver releases the GIL), which matters for collapsed generators, whose
     near-tied costs make each solve several times slower. Otherwise each
-    problem goes to :func:`gantoy.transport.wasserstein` (the network simplex).
+    problem goes to :func:`gantoy.distances.transport.wasserstein` (the network simplex).
     Host arrays in, numpy out; not differentiable (use
-    :func:`gantoy.transport.wasserstein` for gradients).
+    :func:`gantoy.distances.transport.wasserstein` for gradients).
 
     Args:
       samples: ``[..., n, d]`` (e.g. ``[seeds, snapshots, n, d]``).

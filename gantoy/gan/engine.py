@@ -19,8 +19,8 @@ round of ``n_critic`` critic updates and one generator step. ``n_critic`` can
 be a run-time value (``train(..., n_critic=k)``: one compiled program for every
 ``k``), the generator can be frozen (``train_generator=False``: its step is
 computed, for its metrics, but not applied) or absent (:func:`train_critic`
-with a fake sampler). :mod:`gantoy.vanishing` runs on :func:`train`; the
-update steps of :mod:`gantoy.critic` are calls of :func:`critic_update`.
+with a fake sampler). :mod:`gantoy.studies.vanishing` runs on :func:`train`; the
+update steps of :mod:`gantoy.studies.critic` are calls of :func:`critic_update`.
 Every step records :data:`FINITE`.
 
 Same key, same numbers: every random draw comes from the caller's key through
@@ -46,8 +46,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from gantoy import losses as L
-from gantoy.nets import mlp_apply, mlp_init, preactivation_grads
+from gantoy._checks import _as_keys
+from gantoy.gan import losses as L
+from gantoy.gan.nets import mlp_apply, mlp_init, preactivation_grads
 
 __all__ = [
     "Optimizer",
@@ -69,6 +70,7 @@ __all__ = [
     "CriticStep",
     "critic_update",
     "init",
+    "init_seeds",
     "make_step",
     "train",
     "train_critic",
@@ -78,6 +80,8 @@ __all__ = [
     "generate",
     "critic_fn",
     "critic_input_grad",
+    "input_grad",
+    "tree_cosine",
     "clip_fraction",
     "seed_keys",
 ]
@@ -183,8 +187,8 @@ class GANConfig:
       z_dim: latent dimension (``z ~ N(0, I)``).
       g_hidden, d_hidden: hidden widths of G and D (``(128,) * 12`` for a
         12-layer critic).
-      g_activation, d_activation: names in :data:`gantoy.nets.ACTIVATIONS`.
-      init: MLP initialisation (:func:`gantoy.nets.mlp_init`).
+      g_activation, d_activation: names in :data:`gantoy.gan.nets.ACTIVATIONS`.
+      init: MLP initialisation (:func:`gantoy.gan.nets.mlp_init`).
       batch_size: samples per batch (real and fake alike).
       n_critic: critic steps per generator step (``k``).
       warmup_critic: if > 0, WGAN's reference schedule: ``warmup_critic`` (100)
@@ -408,7 +412,7 @@ def generate(config: GANConfig, g_params, z: jax.Array) -> jax.Array:
 def critic_fn(config: GANConfig, d_params) -> Callable[[jax.Array], jax.Array]:
     """The discriminator logit / critic score as a function ``[n, d] -> [n]``.
 
-    For plots: ``gantoy.plots.plot_critic(critic_fn(cfg, d), real, fake)``; use
+    For plots: ``gantoy.notebook.plots.plot_critic(critic_fn(cfg, d), real, fake)``; use
     ``jax.nn.sigmoid`` on it for D's probability.
 
     >>> cfg = gan_config(lambda k, n: jnp.zeros((n, 2)))
@@ -428,13 +432,26 @@ def critic_input_grad(config: GANConfig, d_params, x: jax.Array) -> jax.Array:
     >>> critic_input_grad(cfg, init(jax.random.key(0), cfg).d_params, jnp.ones((3, 1))).shape
     (3, 1)
     """
-    return _input_grad(d_params, jnp.asarray(x), config.d_activation)
+    return input_grad(d_params, x, config.d_activation)
+
+
+def input_grad(d_params, x: jax.Array, activation: str = "relu") -> jax.Array:
+    """The gradient of an MLP critic's score (a discriminator's logit) with respect to its input, ``[n, d] -> [n, d]``.
+
+    For a discriminator :math:`D = \\sigma(\\ell)` multiply by :math:`\\sigma(\\ell)(1 - \\sigma(\\ell))`
+    to get :math:`\\nabla_x D`. One critic; ``jax.vmap`` over a batch of critics. Compiled once per
+    activation and shapes.
+
+    >>> d = [(jnp.array([[2.0], [-1.0]]), jnp.array([0.0]))]  # f(x) = 2 x_1 - x_2
+    >>> input_grad(d, jnp.zeros((3, 2)))[0].tolist()
+    [2.0, -1.0]
+    """
+    return _input_grad(d_params, jnp.asarray(x), activation)
 
 
 @functools.partial(jax.jit, static_argnums=2)
 def _input_grad(d_params, x, activation):
-    """The one implementation behind :func:`critic_input_grad` and :func:`gantoy.critic.input_grad`."""
-    return L._input_grads(lambda v: mlp_apply(d_params, v, activation=activation)[..., 0], x)
+    return L.input_gradients(lambda v: mlp_apply(d_params, v, activation=activation)[..., 0], x)
 
 
 def clip_fraction(d_params, c: float) -> jax.Array:
@@ -512,8 +529,14 @@ def _check_metrics(metrics, allowed, config, where):
     return tuple(dict.fromkeys(metrics))
 
 
-def _cosine(u, v):
-    """cos between two pytrees (0 when either is 0): :math:`\\sum u v / (\\|u\\| \\|v\\|)` with optax's tree sums."""
+def tree_cosine(u, v) -> jax.Array:
+    """Cosine between two pytrees of the same structure, 0 when either is 0.
+
+    :math:`\\sum u v / (\\|u\\| \\|v\\|)` over all leaves, with optax's tree sums.
+
+    >>> float(tree_cosine([jnp.array([1.0, 0.0])], [jnp.array([1.0, 1.0])]))  # 1 / sqrt(2)
+    0.7071067...
+    """
     den = optax.tree.norm(u) * optax.tree.norm(v)
     dot = optax.tree.sum(optax.tree.mul(u, v))
     return jnp.where(den > 0, dot / jnp.where(den > 0, den, 1.0), 0.0)
@@ -606,7 +629,7 @@ def critic_update(
       Goodfellow et al. 2014, Algorithm 1; Arjovsky et al. 2017, Algorithm 1;
       Gulrajani et al. 2017, Algorithm 1; Mescheder et al. 2018, Eq. 9.
 
-    >>> from gantoy.nets import mlp_init
+    >>> from gantoy.gan.nets import mlp_init
     >>> d = mlp_init(jax.random.key(0), (1, 8, 1))
     >>> tx = optax.sgd(0.1)
     >>> d, s, info = critic_update(d, tx.init(d), jnp.ones((4, 1)), -jnp.ones((4, 1)), tx=tx, clip=0.01)
@@ -662,7 +685,7 @@ def _critic_update(config, want, d_params, d_opt_state, real, fake, key, sigma):
     if "d_grad_norm" in want:
         m["d_grad_norm"] = optax.tree.norm(info.grads)
     if "cos" in want:
-        m["cos"] = _cosine(info.updates, jax.tree_util.tree_map(jnp.negative, info.grads))
+        m["cos"] = tree_cosine(info.updates, jax.tree_util.tree_map(jnp.negative, info.grads))
     if "d_grad_norms" in want:
         m["d_grad_norms"] = _layer_norms([gw for gw, _ in info.grads])
     if "d_preact_grad_norms" in want:
@@ -851,18 +874,6 @@ def make_step(config: GANConfig, metrics: Sequence[str] = ("d_loss", "g_loss")) 
 
 
 # --------------------------------------------------------------------------- drivers
-def _as_keys(key):
-    key = jnp.asarray(key) if not isinstance(key, jax.Array) else key
-    if not jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
-        if key.dtype == jnp.uint32 and key.shape[-1:] == (2,):
-            key = jax.random.wrap_key_data(key)
-        else:
-            raise ValueError(f"key must be a jax.random.key (or a batch of them); got dtype {key.dtype}")
-    if key.ndim > 1:
-        raise ValueError(f"key must be one key or a [seeds] batch of keys; got shape {key.shape}")
-    return key, key.ndim == 1
-
-
 def _fold(key, i):
     return jax.random.fold_in(key, i)
 
@@ -894,10 +905,21 @@ def _segment_runner(config, want, length, batched, runtime, train_g, fake):
 # per shape, so every seed count reuses the single-seed kernels instead of
 # compiling batched ones (8 seeds: 2.7 instead of 3.9 CPU-s on first use).
 def _init_runner(config, batched):
+    return functools.partial(init_seeds, config=config) if batched else (lambda k: init(k, config))
+
+
+def init_seeds(keys: jax.Array, config: GANConfig) -> GANState:
+    """:func:`init` for a ``[seeds]`` batch of keys: the states stacked along a leading axis.
+
+    The same numbers as ``jax.vmap(lambda k: init(k, config))(keys)``, computed
+    seed by seed (eager kernels compiled once for every seed count).
+
+    >>> cfg = gan_config(lambda k, n: jnp.zeros((n, 2)), z_dim=2, g_hidden=(4,), d_hidden=(4,))
+    >>> init_seeds(seed_keys(jax.random.key(0), 3), cfg).g_params[0][0].shape
+    (3, 2, 4)
+    """
     f = lambda k: init(k, config)
-    if not batched:
-        return f
-    return lambda keys: jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[f(k) for k in keys])
+    return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[f(k) for k in keys])
 
 
 def _sampler_runner(config, n, batched):
@@ -1117,7 +1139,7 @@ def train_critic(
     :func:`train` with one critic step per step and the generator frozen
     (``g_params``: ``G(z)``, fresh ``z`` each step) or absent (fakes from the
     sampler ``fake``). Real batches come from ``config.data``. The critic
-    starts from scratch (:func:`gantoy.nets.mlp_init` with ``fold_in(key, 0)``;
+    starts from scratch (:func:`gantoy.gan.nets.mlp_init` with ``fold_in(key, 0)``;
     clipped if ``config.clip``) unless ``d_params`` is given. Uses
     ``config``'s critic architecture, loss, penalties, clipping and ``d_opt``;
     instance noise is held at ``noise_sigma``.

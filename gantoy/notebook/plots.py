@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from gantoy.games import Game, vector_field_grid
+from gantoy.gan.games import Game, vector_field_grid
 
 __all__ = [
     "COLORS",
@@ -246,7 +246,7 @@ def plot_vector_field(
     ``psi`` on the y-axis, the equilibrium as a black star.
 
     Args:
-      game: a :class:`gantoy.games.Game`.
+      game: a :class:`gantoy.gan.games.Game`.
       ax: matplotlib axes (a new figure if ``None``).
       extent: ``(theta_min, theta_max, psi_min, psi_max)``.
       n: grid points per axis.

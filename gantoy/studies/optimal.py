@@ -15,24 +15,24 @@ form :math:`D = \sigma(\ell)`, the optimal logit is the log density ratio
 
 which never forms :math:`\log \sigma` of a large negative number.
 
-Densities come from :mod:`gantoy.distributions` (``log_prob_smoothed(x, sigma)``;
+Densities come from :mod:`gantoy.measures.distributions` (``log_prob_smoothed(x, sigma)``;
 ``sigma = 0`` for distributions that have a density, such as Gaussian
 mixtures with positive standard deviations, ``sigma > 0`` for the blurred
 versions of distributions on low-dimensional sets), expectations from their
-quadrature rules (``quadrature(sigma, order)``), as in :mod:`gantoy.smoothed`.
+quadrature rules (``quadrature(sigma, order)``), as in :mod:`gantoy.distances.smoothed`.
 
 References:
   Goodfellow et al. (2014), "Generative Adversarial Nets", Prop. 1 and Thm. 1.
 
 Example:
     >>> import math
-    >>> from gantoy.distributions import gaussian_mixture
+    >>> from gantoy.measures.distributions import gaussian_mixture
     >>> pr = gaussian_mixture([[-1.0]], 1.0)
     >>> pg = gaussian_mixture([[1.0]], 1.0)
     >>> float(optimal_discriminator(pr, pg, jnp.zeros((1, 1)))[0])   # equal densities at 0
     0.5
     >>> v = float(optimal_value(pr, pg))
-    >>> from gantoy.smoothed import js_smoothed
+    >>> from gantoy.distances.smoothed import js_smoothed
     >>> abs(v - (2 * float(js_smoothed(pr, pg, 0.0)) - 2 * math.log(2))) < 1e-6
     True
 """
@@ -104,7 +104,7 @@ def optimal_logit(p_real, p_fake, x: ArrayLike, sigma: ArrayLike = 0.0) -> Array
     References:
       Goodfellow et al. (2014), Prop. 1.
 
-    >>> from gantoy.distributions import gaussian_mixture
+    >>> from gantoy.measures.distributions import gaussian_mixture
     >>> pr, pg = gaussian_mixture([[0.0]], 1.0), gaussian_mixture([[2.0]], 1.0)
     >>> [round(float(v), 6) for v in optimal_logit(pr, pg, jnp.array([[0.0], [1.0]]))]   # 2 - 2x
     [2.0, 0.0]
@@ -123,7 +123,7 @@ def optimal_discriminator(p_real, p_fake, x: ArrayLike, sigma: ArrayLike = 0.0) 
     References:
       Goodfellow et al. (2014), Prop. 1.
 
-    >>> from gantoy.distributions import gaussian_mixture
+    >>> from gantoy.measures.distributions import gaussian_mixture
     >>> pr, pg = gaussian_mixture([[0.0]], 1.0), gaussian_mixture([[2.0]], 1.0)
     >>> round(float(optimal_discriminator(pr, pg, jnp.array([[1.0]]))[0]), 6)
     0.5
@@ -153,7 +153,7 @@ def gan_value(
             \le 2\,JS(P_r, P_g) - 2\log 2,
 
     with equality exactly at :math:`D^*`. It is minus the discriminator loss
-    (:func:`gantoy.losses.discriminator_loss`) in expectation.
+    (:func:`gantoy.gan.losses.discriminator_loss`) in expectation.
 
     By default the expectations use the distributions' own rules (Gauss-Hermite
     around each mixture component), which converge fast for smooth logits. A
@@ -184,7 +184,7 @@ def gan_value(
       Goodfellow et al. (2014), Eq. 1 and Thm. 1.
 
     >>> import math
-    >>> from gantoy.distributions import gaussian_mixture
+    >>> from gantoy.measures.distributions import gaussian_mixture
     >>> pr, pg = gaussian_mixture([[0.0]], 1.0), gaussian_mixture([[2.0]], 1.0)
     >>> round(float(gan_value(pr, pg, lambda x: jnp.zeros(x.shape[0]))), 6) == round(-2 * math.log(2), 6)
     True
@@ -230,7 +230,7 @@ def optimal_value(p_real, p_fake, sigma: ArrayLike = 0.0, *, order: int = 16) ->
     References:
       Goodfellow et al. (2014), Thm. 1: :math:`C(G) = -\log 4 + 2\,JSD(p_{data} \| p_g)`.
 
-    >>> from gantoy.distributions import gaussian_mixture
+    >>> from gantoy.measures.distributions import gaussian_mixture
     >>> pr = gaussian_mixture([[0.0]], 1.0)
     >>> round(float(optimal_value(pr, pr)), 6)   # -log 4
     -1.386294

@@ -7,11 +7,11 @@
   :math:`[-c, c]` after the update, (4) RMSProp instead of a momentum
   optimiser. WGAN-GP replaces the clip by a gradient penalty. Each is a call
   of the training engine's one critic update,
-  :func:`gantoy.training.critic_update`, with the settings named.
+  :func:`gantoy.gan.engine.critic_update`, with the settings named.
 * :func:`fit_critics`: train a whole batch of small critics at once (one
   compiled program), critic ``i`` between two samples ``real[i]`` and
   ``fake[i]``, each with its own learning rate and penalty weight if wanted.
-  :func:`gantoy.training.train_critic` trains critics against one fixed fake
+  :func:`gantoy.gan.engine.train_critic` trains critics against one fixed fake
   distribution; a sweep over pairs (Kantorovich-Rubinstein, WGAN Fig. 2, the
   snapshots of a training run) needs a different pair per critic.
 * :func:`critic_estimate`: :math:`\\mathbb{E}_r f - \\mathbb{E}_g f` on fresh samples,
@@ -23,7 +23,7 @@
   clipping allows) and :func:`gp_linear_optima` (the two minima of the
   two-sided gradient penalty for a linear critic).
 
-All critics here are ReLU MLPs (:func:`gantoy.nets.mlp_apply`) whose last layer
+All critics here are ReLU MLPs (:func:`gantoy.gan.nets.mlp_apply`) whose last layer
 is linear: the logit of a discriminator, the score of a critic.
 """
 
@@ -39,9 +39,9 @@ import numpy as np
 import optax
 from jax.typing import ArrayLike
 
-from gantoy import losses as L
-from gantoy.nets import mlp_apply, mlp_init
-from gantoy.training import Optimizer, _cosine, _input_grad, adam, critic_update, make_optimizer, rmsprop
+from gantoy.gan import losses as L
+from gantoy.gan.nets import mlp_apply, mlp_init
+from gantoy.gan.engine import Optimizer, adam, critic_update, input_grad, make_optimizer, rmsprop, tree_cosine
 
 __all__ = [
     "StepInfo",
@@ -78,7 +78,7 @@ def gan_discriminator_step(d_params, opt_state, real, fake, *, tx):
     .. math:: L_D = -\\mathbb{E}_r \\log \\sigma(\\ell(x)) - \\mathbb{E}_g \\log(1 - \\sigma(\\ell(x)))
 
     with :math:`\\ell` the network's logit and :math:`\\sigma` the sigmoid (both
-    inside :func:`gantoy.losses.discriminator_loss`, in log space). ``tx`` is
+    inside :func:`gantoy.gan.losses.discriminator_loss`, in log space). ``tx`` is
     an optax optimiser, usually Adam with momentum (``b1 = 0.5``).
 
     Returns:
@@ -107,7 +107,7 @@ def wgan_critic_step(d_params, opt_state, real, fake, *, tx, clip: float = 0.01)
 
     (1) the score :math:`f` is the network's output, no sigmoid; (2) no log;
     (3) all parameters clipped to :math:`[-c, c]` after the update; (4) ``tx``
-    is RMSProp (:func:`gantoy.training.rmsprop`), no momentum.
+    is RMSProp (:func:`gantoy.gan.engine.rmsprop`), no momentum.
 
     Returns:
       ``(d_params, opt_state, StepInfo)``; ``StepInfo.updates`` is the
@@ -135,7 +135,7 @@ def wgan_gp_critic_step(key, d_params, opt_state, real, fake, *, tx, gp_weight=1
     .. math:: L_D = \\mathbb{E}_g f - \\mathbb{E}_r f
         + \\lambda\\, \\mathbb{E}_{\\hat x} (\\|\\nabla f(\\hat x)\\| - 1)^2
 
-    on random interpolates :math:`\\hat x` (:func:`gantoy.losses.gradient_penalty`).
+    on random interpolates :math:`\\hat x` (:func:`gantoy.gan.losses.gradient_penalty`).
     ``tx`` is usually Adam ``(1e-4, b1=0, b2=0.9)``. ``StepInfo.loss`` is the
     loss without the penalty.
 
@@ -183,19 +183,6 @@ def critic_estimate(d_params, real: ArrayLike, fake: ArrayLike) -> jax.Array:
     2.0
     """
     return jnp.mean(_score(d_params, jnp.asarray(real))) - jnp.mean(_score(d_params, jnp.asarray(fake)))
-
-
-def input_grad(d_params, x: ArrayLike) -> jax.Array:
-    """The gradient of the critic's score (a discriminator's logit) with respect to its input, ``[n, d] -> [n, d]``.
-
-    For a discriminator :math:`D = \\sigma(\\ell)` multiply by :math:`\\sigma(\\ell)(1 - \\sigma(\\ell))`
-    to get :math:`\\nabla_x D`. One critic; ``jax.vmap`` over a batch of critics.
-
-    >>> d = [(jnp.array([[2.0], [-1.0]]), jnp.array([0.0]))]  # f(x) = 2 x_1 - x_2
-    >>> input_grad(d, jnp.zeros((3, 2)))[0].tolist()
-    [2.0, -1.0]
-    """
-    return _input_grad(d_params, jnp.asarray(x), "relu")  # gantoy.critic_input_grad's implementation
 
 
 def clip_lipschitz_bound(sizes: Sequence[int], c: float) -> float:
@@ -278,7 +265,7 @@ def update_cosines(optimizer: Optimizer, grads: ArrayLike) -> np.ndarray:
     :math:`m_{t-1}`. Entries with :math:`g_t = 0` give 0.
 
     Args:
-      optimizer: a :class:`gantoy.training.Optimizer` (``adam``, ``rmsprop``, ``sgd``).
+      optimizer: a :class:`gantoy.gan.engine.Optimizer` (``adam``, ``rmsprop``, ``sgd``).
       grads: ``[T, n]`` the gradient at each step.
 
     References:
@@ -302,7 +289,7 @@ def _cosines_runner(optimizer):
     def run(g):
         def body(state, gt):
             u, state = tx.update(gt, state)
-            return state, _cosine(u, -gt)
+            return state, tree_cosine(u, -gt)
 
         return jax.lax.scan(body, tx.init(g[0]), g)[1]
 
@@ -357,7 +344,7 @@ def fit_critics(
     :func:`gan_discriminator_step` (``loss="gan"``), :func:`wgan_critic_step`
     (``loss="wgan"``, ``clip``) or :func:`wgan_gp_critic_step` (``loss="wgan"``,
     ``clip=None``, ``gp_weight > 0``). Critics start from PyTorch's
-    initialisation (:func:`gantoy.nets.mlp_init`), clipped when ``clip`` is set.
+    initialisation (:func:`gantoy.gan.nets.mlp_init`), clipped when ``clip`` is set.
 
     Args:
       key: a PRNG key (critic ``i`` uses ``fold_in(key, i)``) or ``[m]`` keys,
@@ -367,7 +354,7 @@ def fit_critics(
       n_steps: updates per critic.
       loss: ``"gan"`` (discriminator) or ``"wgan"`` (critic).
       hidden: hidden widths.
-      optimizer: an :class:`gantoy.training.Optimizer` (its ``lr`` is used
+      optimizer: an :class:`gantoy.gan.engine.Optimizer` (its ``lr`` is used
         unless ``lr`` is given).
       lr: optional learning rate per critic, a float or ``[m]``.
       clip: WGAN's clipping bound, or ``None``.
@@ -468,7 +455,7 @@ def _fit_runner(sizes, n_steps, loss, optimizer, clip, use_gp, batch_size):
             out = {
                 "loss": info.loss,
                 "grad_norm": optax.tree.norm(info.grads),
-                "cos": _cosine(info.updates, neg),
+                "cos": tree_cosine(info.updates, neg),
                 "max_abs_weight": max_abs_weight(d),
             }
             return (d, s), out

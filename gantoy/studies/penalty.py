@@ -3,7 +3,7 @@
 WGAN-GP (Gulrajani et al. 2017) argues that weight clipping makes a deep critic
 too simple and its gradients explode or vanish with depth, while the gradient
 penalty does not. These helpers measure that on a trained critic (a list of
-``(W, b)`` pairs from :mod:`gantoy.nets`, WGAN loss
+``(W, b)`` pairs from :mod:`gantoy.gan.nets`, WGAN loss
 :math:`L = \\mathbb{E}_g f - \\mathbb{E}_r f`):
 
 * :func:`noisy_sampler`: the fixed "generator" of their Fig. 1,
@@ -17,7 +17,7 @@ penalty does not. These helpers measure that on a trained critic (a list of
   the input; negative: it vanishes).
 * :func:`clipped_init_fraction`: how many weights sit at :math:`\\pm c` right
   after clipping the initialisation (before any training).
-* :func:`snapshot_coverage` (from :mod:`gantoy.collapse`): VEEGAN mode coverage
+* :func:`snapshot_coverage` (from :mod:`gantoy.studies.collapse`): VEEGAN mode coverage
   of every snapshot of every seed.
 
 Why a scaled norm: a gradient entry of size :math:`10^{-25}` is a normal
@@ -35,8 +35,8 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from gantoy.collapse import snapshot_coverage  # notebook 09 calls it as penalty.snapshot_coverage
-from gantoy.nets import ACTIVATIONS, mlp_apply
+from gantoy.studies.collapse import snapshot_coverage  # notebook 09 calls it as penalty.snapshot_coverage
+from gantoy.gan.nets import ACTIVATIONS, mlp_apply
 
 __all__ = [
     "noisy_sampler",
@@ -210,7 +210,7 @@ def grad_profile(d_params, real: ArrayLike, fake: ArrayLike, *, activation: str 
     References:
       Gulrajani et al. 2017, "Improved Training of Wasserstein GANs", Fig. 1b.
 
-    >>> from gantoy.nets import mlp_init
+    >>> from gantoy.gan.nets import mlp_init
     >>> d = mlp_init(jax.random.key(0), (2, 8, 8, 1))
     >>> p = grad_profile(d, jnp.ones((4, 2)), -jnp.ones((4, 2)))
     >>> p.weight.shape, p.preact.shape, float(p.preact[-1])  # output layer: 8 entries of 1/4
@@ -249,7 +249,7 @@ def _grad_profile(d_params, real, fake, activation):
 def clipped_init_fraction(sizes, c: float, *, tol: float = 0.01) -> float:
     """Share of weights at the clipping bound right after clipping PyTorch's initialisation.
 
-    With ``init="torch"`` (:func:`gantoy.mlp_init`) a weight of a layer with
+    With ``init="torch"`` (:func:`gantoy.gan.nets.mlp_init`) a weight of a layer with
     fan-in :math:`d` is uniform on :math:`[-B, B]`, :math:`B = 1/\\sqrt{d}`.
     Clipping to :math:`[-c, c]` leaves :math:`|w| \\ge (1 - \\text{tol})\\,c`
     with probability :math:`\\max(0, 1 - (1 - \\text{tol})\\, c / B)`; the result

@@ -2,15 +2,15 @@
 
 Usage::
 
-    python -m gantoy.demo                       # every notebooks/*.ipynb, in order
-    python -m gantoy.demo notebooks/04_*.ipynb  # just some
-    python -m gantoy.demo --no-write            # leave the committed notebooks alone
+    python -m gantoy.notebook.demo                       # every notebooks/*.ipynb, in order
+    python -m gantoy.notebook.demo notebooks/04_*.ipynb  # just some
+    python -m gantoy.notebook.demo --no-write            # leave the committed notebooks alone
 
 Each notebook runs in a fresh kernel (nbclient, per-cell timeout) from the
 ``notebooks/`` folder. The executed copy is written back in place by default,
 so the committed notebooks carry their outputs. The ledger rows are read back
-from the outputs of this run (see :mod:`gantoy.ledger`) and judged again with
-:func:`gantoy.ledger.reevaluate`: the booleans stored in a row are not
+from the outputs of this run (see :mod:`gantoy.notebook.ledger`) and judged again with
+:func:`gantoy.notebook.ledger.reevaluate`: the booleans stored in a row are not
 trusted, and a row whose stored booleans disagree with the recomputation is
 reported. The ledger is printed as one table C1..C20 and written, with the
 measured values at full precision, to ``build/ledger.json``.
@@ -40,7 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gantoy.ledger import MIME, format_value, reevaluate, result_text
+from gantoy.notebook.ledger import MIME, format_value, reevaluate, result_text
 
 __all__ = [
     "ALL_CLAIMS",
@@ -185,7 +185,7 @@ def read_ledger(nb, notebook_name: str = "") -> list[dict]:
     """The ledger rows a notebook's outputs carry, in order, each exactly once.
 
     An output holds either one row (``check(..., display=True)``) or a list of
-    rows (``gantoy.ledger.show`` / ``table``). The rows are returned as
+    rows (``gantoy.notebook.ledger.show`` / ``table``). The rows are returned as
     stored, with ``notebook`` added; judge them with :func:`judge_rows`.
 
     Raises:
@@ -217,7 +217,7 @@ def read_ledger(nb, notebook_name: str = "") -> list[dict]:
 
 
 def judge_rows(rows: list[dict]) -> list[dict]:
-    """Judge every row again (:func:`gantoy.ledger.reevaluate`).
+    """Judge every row again (:func:`gantoy.notebook.ledger.reevaluate`).
 
     Returns the re-evaluated rows. A row whose stored ``passed`` /
     ``valid_ok`` / ``as_declared`` disagree with the recomputation gets
@@ -226,7 +226,7 @@ def judge_rows(rows: list[dict]) -> list[dict]:
     reason and counts as not as declared.
 
     Example:
-        >>> from gantoy.ledger import check
+        >>> from gantoy.notebook.ledger import check
         >>> row = check("C7", "JS", 0.69, "> 0.6", display=False)
         >>> judge_rows([{**row, "passed": False}])[0]["problem"]
         'stored passed=False, but the row recomputes to True'
