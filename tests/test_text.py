@@ -61,7 +61,8 @@ def _notebook_texts(path: Path, outputs: bool = True) -> list[tuple[str, str]]:
                 if mime.startswith("image/"):
                     continue
                 if not isinstance(data, str):
-                    data = "".join(data) if isinstance(data, list) else json.dumps(data, ensure_ascii=False)
+                    text_lines = isinstance(data, list) and all(isinstance(x, str) for x in data)
+                    data = "".join(data) if text_lines else json.dumps(data, ensure_ascii=False)
                 texts.append((f"cell {i} output {mime}", data))
             if "traceback" in out:
                 texts.append((f"cell {i} traceback", "\n".join(out["traceback"])))
