@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOCK := constraints.txt
 
-.PHONY: demo test test-all bench bench-gan clean venv lock
+.PHONY: demo test test-all bench bench-gan clean venv lock lab
 
 venv: $(STAMP)
 
@@ -31,6 +31,13 @@ lock:
 	$(LOCK_VENV)/bin/python -m pip freeze --exclude gantoy >> $(LOCK).new
 	mv $(LOCK).new $(LOCK)
 	rm -rf $(LOCK_VENV)
+
+# Open the notebooks in JupyterLab (installed into .venv on first use; a reader's
+# tool, not needed to run or test anything, so it is not part of the lock).
+JUPYTERLAB := jupyterlab==4.6.6
+lab: $(STAMP)
+	test -x $(VENV)/bin/jupyter-lab || $(PY) -m pip install --quiet $(JUPYTERLAB)
+	$(VENV)/bin/jupyter-lab notebooks/
 
 # Execute every notebook headless (outputs written back), print the ledger.
 demo: $(STAMP)
