@@ -32,11 +32,12 @@ lock:
 	mv $(LOCK).new $(LOCK)
 	rm -rf $(LOCK_VENV)
 
-# Open the notebooks in JupyterLab (installed into .venv on first use; a reader's
-# tool, not needed to run or test anything, so it is not part of the lock).
+# Open the notebooks in JupyterLab: a reader's tool, not needed to run or test
+# anything, so it is installed into .venv on first use (the locked packages
+# kept at their pins) rather than listed in the lock.
 JUPYTERLAB := jupyterlab==4.6.6
 lab: $(STAMP)
-	test -x $(VENV)/bin/jupyter-lab || $(PY) -m pip install --quiet $(JUPYTERLAB)
+	test -x $(VENV)/bin/jupyter-lab || $(PY) -m pip install --quiet -c $(LOCK) $(JUPYTERLAB)
 	$(VENV)/bin/jupyter-lab notebooks/
 
 # Execute every notebook headless (outputs written back), print the ledger.
