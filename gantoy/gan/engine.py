@@ -4,8 +4,8 @@ A run is described by a :class:`GANConfig` (data sampler, loss, networks,
 optimisers, penalties). Three routines cover the notebooks' experiments:
 
 * :func:`train`: alternate ``n_critic`` critic steps and one generator step
-  (optionally WGAN's warm-up schedule), for one seed or ``n_seeds`` seeds (
-  trained at once under ``vmap``). Metrics are chosen by name, so unused ones
+  (optionally WGAN's warm-up schedule), for one seed or ``n_seeds`` seeds
+  trained at once under ``vmap``. Metrics are chosen by name, so unused ones
   are never computed.
 * :func:`train_critic`: train a discriminator/critic alone against a fixed
   generator (``g_params``; the "freeze G" experiment of Arjovsky & Bottou 2017,
