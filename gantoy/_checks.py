@@ -90,14 +90,26 @@ def _positive_definite(chol: jax.Array) -> jax.Array:
     return jnp.all(jnp.diagonal(chol) > 0)
 
 
-def _as_keys(key):
-    """A key or a ``[seeds]`` batch of keys (new-style, or raw ``uint32[..., 2]``): ``(keys, batched)``."""
+def _as_keys(key, n_seeds=None):
+    """One key, or ``n_seeds`` seeds' keys ``jax.random.split(key, n_seeds)``: ``(keys, batched)``.
+
+    ``key`` is one key (new-style, or raw ``uint32[2]``); a batch of keys is
+    refused, so that the number of seeds is never guessed from a key's shape.
+    ``jax.random.split(key, n)`` is :func:`gantoy.gan.engine.seed_keys`.
+    """
     key = jnp.asarray(key) if not isinstance(key, jax.Array) else key
     if not jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         if key.dtype == jnp.uint32 and key.shape[-1:] == (2,):
             key = jax.random.wrap_key_data(key)
         else:
-            raise ValueError(f"key must be a jax.random.key (or a batch of them); got dtype {key.dtype}")
-    if key.ndim > 1:
-        raise ValueError(f"key must be one key or a [seeds] batch of keys; got shape {key.shape}")
-    return key, key.ndim == 1
+            raise ValueError(f"key must be a jax.random.key; got dtype {key.dtype}")
+    if key.ndim:
+        raise ValueError(
+            f"key must be one jax.random.key; got a batch of keys of shape {key.shape}. Pass one key and "
+            "n_seeds=N for N seeds (seed i uses seed_keys(key, N)[i]), or jax.vmap a one-seed function "
+            "(such as make_step) over keys of your own")
+    if n_seeds is None:
+        return key, False
+    if isinstance(n_seeds, bool) or not isinstance(n_seeds, (int, np.integer)) or n_seeds < 1:
+        raise ValueError(f"n_seeds must be an int >= 1 or None (one seed); got {n_seeds!r}")
+    return jax.random.split(key, int(n_seeds)), True

@@ -22,8 +22,8 @@ def test_wgan_gp_covers_the_grid_with_larger_networks_and_more_steps():
     adam = gantoy.adam(1e-3, 0.5, 0.9)
     cfg = gantoy.wgan_gp_config(grid, gp_weight=0.1, g_opt=adam, d_opt=adam, z_dim=16,
                                 g_hidden=(128,) * 3, d_hidden=(128,) * 3, batch_size=256)
-    keys = gantoy.seed_keys(jax.random.key(2017), 8)  # notebook 09's seeds
-    res = gantoy.train(keys, cfg, 3000, metrics=(), snapshot_steps=(3000,), threads=2)
+    # notebook 09's seeds
+    res = gantoy.train(jax.random.key(2017), cfg, 3000, n_seeds=8, metrics=(), snapshot_steps=(3000,), threads=2)
     covered = np.asarray(penalty.snapshot_coverage(res.snapshots, grid).covered[:, -1])
     print("modes covered per seed:", covered.tolist())
     assert int(np.sum(covered >= 23)) >= 5, covered

@@ -150,13 +150,13 @@ def test_determinism_and_resume(key):
 def test_zero_steps_gives_empty_metrics_of_the_right_shape(key):
     one = T.train(key, CFG, 0, metrics=M)
     assert int(one.state.step) == 0 and one.metrics["d_grad_norm"].shape == (0, 2)
-    many = T.train(T.seed_keys(key, 2), CFG, 0, metrics=M + ("n_critic",))
+    many = T.train(key, CFG, 0, n_seeds=2, metrics=M + ("n_critic",))
     assert many.metrics["g_loss"].shape == (2, 0) and many.metrics["n_critic"].dtype == np.int32
 
 
 def test_vmap_over_seeds_equals_loop(key):
     keys = T.seed_keys(key, 3)
-    batched = T.train(keys, CFG, 2, metrics=M)
+    batched = T.train(key, CFG, 2, n_seeds=3, metrics=M)
     assert batched.metrics["g_loss"].shape == (3, 2)
     assert batched.metrics["d_grad_norm"].shape == (3, 2, 2)
     for i in range(3):
@@ -169,24 +169,50 @@ def test_vmap_over_seeds_equals_loop(key):
 
 def test_threads_train_groups_of_seeds_as_separate_programs(key):
     """threads=2 is exactly two vmapped runs on the halves, concatenated; resumable; validated."""
-    keys = T.seed_keys(key, 4)
-    res = T.train(keys, CFG, 2, metrics=M, threads=2, snapshot_steps=(0, 2), n_samples=5)
+    res = T.train(key, CFG, 2, n_seeds=4, metrics=M, threads=2, snapshot_steps=(0, 2), n_samples=5)
     assert res.metrics["d_grad_norm"].shape == (4, 2, 2) and res.snapshots.shape == (4, 2, 5, 2)
+    keys = T.seed_keys(key, 4)
+    assert np.array_equal(jax.random.key_data(keys[:2]), jax.random.key_data(T.seed_keys(key, 2)))
     for half in (slice(0, 2), slice(2, 4)):
-        alone = T.train(keys[half], CFG, 2, metrics=M, snapshot_steps=(0, 2), n_samples=5)
+        # each group alone: one vmapped program on its seeds' keys (the engine's path for given keys)
+        alone = T._train(keys[half], True, CFG, 2, metrics=M, snapshot_steps=(0, 2), n_samples=5, state=None,
+                         chunk=None, progress=False, n_critic=None, train_generator=True)
+        if half == slice(0, 2):  # the first group's keys are those of n_seeds=2
+            public = T.train(key, CFG, 2, n_seeds=2, metrics=M, snapshot_steps=(0, 2), n_samples=5)
+            np.testing.assert_array_equal(public.snapshots, alone.snapshots)
         for name in M:
             np.testing.assert_array_equal(res.metrics[name][half], alone.metrics[name])
         np.testing.assert_array_equal(res.snapshots[half], alone.snapshots)
         assert leaves_equal(jax.tree_util.tree_map(lambda x: x[half], res.state), alone.state)
     # the same initial networks as one program over all seeds
-    assert leaves_equal(T.train(keys, CFG, 0, metrics=M, threads=2).state, T.train(keys, CFG, 0, metrics=M).state)
-    more = T.train(keys, CFG, 1, metrics=M, threads=2, state=res.state)
+    assert leaves_equal(T.train(key, CFG, 0, n_seeds=4, metrics=M, threads=2).state,
+                        T.train(key, CFG, 0, n_seeds=4, metrics=M).state)
+    more = T.train(key, CFG, 1, n_seeds=4, metrics=M, threads=2, state=res.state)
     assert np.all(np.asarray(more.state.step) == 3)
     for bad, match in ((dict(threads=0), "threads must be >= 1"), (dict(threads=3), "divide")):
         with pytest.raises(ValueError, match=match):
-            T.train(keys, CFG, 1, metrics=M, **bad)
+            T.train(key, CFG, 1, n_seeds=4, metrics=M, **bad)
     with pytest.raises(ValueError, match="divide"):
-        T.train(keys[0], CFG, 1, metrics=M, threads=2)
+        T.train(key, CFG, 1, metrics=M, threads=2)
+
+
+def test_n_seeds_uses_seed_keys_and_refuses_a_batch_of_keys(key):
+    """n_seeds=n trains seed i with key seed_keys(key, n)[i]; a batch of keys as key is refused."""
+    keys = T.seed_keys(key, 2)
+    both = T.train(key, CFG, 0, n_seeds=2, metrics=M).state
+    for i in range(2):
+        one = T.init(jax.random.fold_in(keys[i], 0), CFG)  # train's initial state for key keys[i]
+        assert leaves_equal(jax.tree_util.tree_map(lambda x: x[i], both.g_params), one.g_params)
+    assert leaves_equal(T.init_seeds(key, CFG, 2).g_params,
+                        jax.vmap(lambda k: T.init(k, CFG).g_params)(keys))
+    for call in (lambda: T.train(keys, CFG, 1, metrics=M),
+                 lambda: T.train_critic(keys, CFG, 1, fake=ring),
+                 lambda: T.freeze_generator(keys, CFG, T.init(key, CFG).g_params, 1)):
+        with pytest.raises(ValueError, match="n_seeds"):
+            call()
+    for bad in (0, -1, 2.0, True):
+        with pytest.raises(ValueError, match="n_seeds"):
+            T.train(key, CFG, 1, n_seeds=bad, metrics=M)
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -237,12 +263,11 @@ def test_runtime_n_critic_compiles_once_and_takes_k_critic_steps(key):
     XLA compile after the first call), k critic updates per generator step, G frozen on request."""
     compiles = []
     listener = lambda event, duration, **kw: compiles.append(event) if "backend_compile" in event else None
-    keys = T.seed_keys(key, 2)
-    T.train(keys, CFG, 3, metrics=M + ("n_critic",), n_critic=1)  # compiles
+    T.train(key, CFG, 3, n_seeds=2, metrics=M + ("n_critic",), n_critic=1)  # compiles
     jax.monitoring.register_event_duration_secs_listener(listener)
     try:
-        runs = {k: T.train(keys, CFG, 3, metrics=M + ("n_critic",), n_critic=k) for k in (2, 5)}
-        frozen = T.train(keys, CFG, 3, metrics=M + ("n_critic",), n_critic=4, train_generator=False)
+        runs = {k: T.train(key, CFG, 3, n_seeds=2, metrics=M + ("n_critic",), n_critic=k) for k in (2, 5)}
+        frozen = T.train(key, CFG, 3, n_seeds=2, metrics=M + ("n_critic",), n_critic=4, train_generator=False)
     finally:
         jax.monitoring.unregister_event_duration_listener(listener)
     assert compiles == []  # (the listener does see compiles: a new program would add one)
@@ -252,7 +277,7 @@ def test_runtime_n_critic_compiles_once_and_takes_k_critic_steps(key):
         assert np.asarray(res.state.g_opt_state[0].count).tolist() == [3, 3]
     assert np.asarray(frozen.state.d_opt_state[0].count).tolist() == [12, 12]
     assert np.asarray(frozen.state.g_opt_state[0].count).tolist() == [0, 0]
-    start = T.train(keys, CFG, 0, metrics=M).state
+    start = T.train(key, CFG, 0, n_seeds=2, metrics=M).state
     assert leaves_equal(frozen.state.g_params, start.g_params)
 
 
@@ -274,7 +299,7 @@ def test_gp_critic_estimate_is_one_plus_w_over_two_lambda():
     real = lambda k, n: s * jax.random.normal(k, (n, 1))
     fake = lambda k, n: s * jax.random.normal(k, (n, 1)) + w
     cfg = T.wgan_gp_config(real, gp_weight=lam, d_hidden=(32, 32), batch_size=256, d_opt=T.adam(1e-3, 0.0, 0.9))
-    res = T.train_critic(T.seed_keys(jax.random.key(0), 2), cfg, 400, fake=fake, metrics=("d_loss",))
+    res = T.train_critic(jax.random.key(0), cfg, 400, n_seeds=2, fake=fake, metrics=("d_loss",))
     x, y = real(jax.random.key(5), 20000), fake(jax.random.key(6), 20000)
     for i in range(2):
         f = T.critic_fn(cfg, jax.tree_util.tree_map(lambda a: a[i], res.d_params))
@@ -343,8 +368,8 @@ def test_layer_gradient_metrics_shapes_and_output_layer_closed_form(key):
 def test_freeze_generator_d_wins_and_batched_generators_equal_loop(key):
     # G at initialisation sits near the origin, inside the ring: a fresh D separates them
     keys = T.seed_keys(key, 3)
-    gs = T.train(keys, CFG, 2, metrics=M).state.g_params  # one generator per seed, barely trained
-    both = T.freeze_generator(keys, CFG, gs, 200).metrics
+    gs = T.train(key, CFG, 2, n_seeds=3, metrics=M).state.g_params  # one generator per seed, barely trained
+    both = T.freeze_generator(key, CFG, gs, 200, n_seeds=3).metrics
     assert both["d_acc"].shape == (3, 200)
     assert np.all(both["d_acc"][:, :3].mean(axis=1) < 0.9)
     assert np.all(both["d_acc"][:, -20:].mean(axis=1) > 0.95)
@@ -384,3 +409,17 @@ def test_critic_input_grad_and_clip_fraction(key):
     assert float(T.clip_fraction(w, 0.1)) == 0.5
     with pytest.raises(ValueError, match="clip c"):
         T.clip_fraction(w, 0.0)
+
+
+def test_optax_transformation_as_optimizer(key):
+    """Any optax transformation serves as g_opt/d_opt: optax.adam with the same settings gives the
+    numbers of the adam() description; a config holding one is hashable; anything else is refused."""
+    tx = optax.adam(1e-3, b1=0.5, b2=0.999, eps=1e-8)
+    cfg = CFG.replace(g_opt=tx, d_opt=tx)
+    assert hash(cfg) == hash(CFG.replace(g_opt=tx, d_opt=tx)) and cfg == CFG.replace(g_opt=tx, d_opt=tx)
+    ours = T.train(key, CFG.replace(g_opt=T.adam(1e-3, 0.5), d_opt=T.adam(1e-3, 0.5)), 3, metrics=M)
+    theirs = T.train(key, cfg, 3, metrics=M)
+    for name in M:
+        np.testing.assert_array_equal(theirs.metrics[name], ours.metrics[name])
+    with pytest.raises(ValueError, match="optax.GradientTransformation"):
+        CFG.replace(d_opt="adam")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gantoy.studies import vanishing as V
-from gantoy.gan.engine import adam, gan_config, init, train
+from gantoy.gan.engine import adam, gan_config, init, seed_keys, train
 
 
 def _real(k, n):
@@ -16,7 +16,8 @@ def _real(k, n):
 # One small config, one metrics tuple and one chunk length shared by the tests,
 # so that a single run_k program is compiled for the whole file.
 CFG = gan_config(_real, "minimax", z_dim=2, g_hidden=(8,), d_hidden=(16,), batch_size=32, d_opt=adam(1e-2))
-KEYS = jax.random.split(jax.random.key(0), 2)
+KEY = jax.random.key(0)
+KEYS = seed_keys(KEY, 2)  # the two seeds' keys of n_seeds=2
 M = V.FREEZE_METRICS
 
 
@@ -26,8 +27,8 @@ def _count(opt_state):
 
 
 def test_k1_equals_engine_train_exactly_batched():
-    a = V.run_k(KEYS, CFG, 8, k=1, metrics=M, chunk=4)
-    b = train(KEYS, CFG, 8, metrics=M)
+    a = V.run_k(KEY, CFG, 8, n_seeds=2, k=1, metrics=M, chunk=4)
+    b = train(KEY, CFG, 8, n_seeds=2, metrics=M)
     for name in M:
         np.testing.assert_array_equal(a.metrics[name], b.metrics[name])
     np.testing.assert_array_equal(a.state.g_params[0][0], b.state.g_params[0][0])
@@ -36,11 +37,11 @@ def test_k1_equals_engine_train_exactly_batched():
 def test_k_critic_updates_per_round_and_one_compile_for_all_k():
     compiles = []
     listener = lambda event, duration, **kw: compiles.append(event) if "backend_compile" in event else None
-    V.run_k(KEYS, CFG, 4, k=1, metrics=M, chunk=4)  # compiles the one program
+    V.run_k(KEY, CFG, 4, n_seeds=2, k=1, metrics=M, chunk=4)  # compiles the one program
     jax.monitoring.register_event_duration_secs_listener(listener)
     try:
-        runs = {k: V.run_k(KEYS, CFG, 4, k=k, metrics=M, chunk=4) for k in (3, 7)}
-        frozen = V.run_k(KEYS, CFG, 4, k=2, freeze=True, metrics=M, chunk=4)
+        runs = {k: V.run_k(KEY, CFG, 4, n_seeds=2, k=k, metrics=M, chunk=4) for k in (3, 7)}
+        frozen = V.run_k(KEY, CFG, 4, n_seeds=2, k=2, freeze=True, metrics=M, chunk=4)
     finally:
         jax.monitoring.unregister_event_duration_listener(listener)
     assert compiles == []  # k and freeze are run-time values: no new program
@@ -54,8 +55,8 @@ def test_k_critic_updates_per_round_and_one_compile_for_all_k():
 
 
 def test_deterministic():
-    a = V.run_k(KEYS, CFG, 4, k=3, metrics=M, chunk=4)
-    b = V.run_k(KEYS, CFG, 4, k=3, metrics=M, chunk=4)
+    a = V.run_k(KEY, CFG, 4, n_seeds=2, k=3, metrics=M, chunk=4)
+    b = V.run_k(KEY, CFG, 4, n_seeds=2, k=3, metrics=M, chunk=4)
     np.testing.assert_array_equal(a.metrics["g_grad_norm_minimax"], b.metrics["g_grad_norm_minimax"])
 
 
@@ -73,7 +74,7 @@ def test_grad_norm_ratio_is_exp_logit_for_one_sample():
 
 
 def test_freeze_with_own_initial_generator():
-    res = V.freeze_generator_every(KEYS, CFG, None, 40, every=10, chunk=4)
+    res = V.freeze_generator_every(KEY, CFG, None, 40, n_seeds=2, every=10, chunk=4)
     g0 = jax.vmap(lambda kk: init(kk, CFG))(jax.vmap(jax.random.fold_in, in_axes=(0, None))(KEYS, 0)).g_params
     np.testing.assert_array_equal(res.state.g_params[0][0], g0[0][0])
     assert res.metrics["d_acc"].shape == (2, 5)
@@ -82,7 +83,7 @@ def test_freeze_with_own_initial_generator():
 def test_freeze_generator_records_vanishing_minimax_gradient():
     """Data at 8, G(z) near 0: D separates at once, the minimax gradient collapses, -log D's does not."""
     g = init(jax.random.key(2), CFG).g_params
-    res = V.freeze_generator_every(KEYS, CFG, g, 400, every=10, chunk=4)
+    res = V.freeze_generator_every(KEY, CFG, g, 400, n_seeds=2, every=10, chunk=4)
     assert res.steps.tolist() == list(range(0, 401, 10))
     m = res.metrics
     assert all(m[name].shape == (2, 41) for name in V.FREEZE_METRICS)
@@ -99,11 +100,11 @@ def test_freeze_generator_records_vanishing_minimax_gradient():
 
 
 def test_sweep_shapes_and_shared_start():
-    out = V.critic_steps_sweep(KEYS, CFG, (1, 4), 4, chunk=4)
+    out = V.critic_steps_sweep(KEY, CFG, (1, 4), 4, n_seeds=2, chunk=4)
     assert sorted(out) == sorted(M + ("finite",))
     assert out["g_grad_norm_minimax"].shape == (2, 2, 4)
     # k = 1 of the sweep is run_k from the same fresh state.
-    one = V.run_k(KEYS, CFG, 4, k=1, metrics=M, chunk=4).metrics["g_grad_norm_minimax"]
+    one = V.run_k(KEY, CFG, 4, n_seeds=2, k=1, metrics=M, chunk=4).metrics["g_grad_norm_minimax"]
     np.testing.assert_array_equal(out["g_grad_norm_minimax"][0], one)
 
 
@@ -118,13 +119,13 @@ def test_summaries():
 
 def test_errors():
     with pytest.raises(ValueError, match="k must be an int >= 1"):
-        V.run_k(KEYS, CFG, 4, k=0)
+        V.run_k(KEY, CFG, 4, n_seeds=2, k=0)
     with pytest.raises(ValueError, match="config.loss"):
-        V.run_k(KEYS, CFG.replace(loss="wgan"), 4, k=1)
+        V.run_k(KEY, CFG.replace(loss="wgan"), 4, k=1, n_seeds=2)
     with pytest.raises(ValueError, match="warmup_critic"):
-        V.run_k(KEYS, CFG.replace(warmup_critic=100), 4, k=1)
+        V.run_k(KEY, CFG.replace(warmup_critic=100), 4, k=1, n_seeds=2)
     with pytest.raises(ValueError, match="multiple of every"):
-        V.freeze_generator_every(KEYS, CFG, init(KEYS[0], CFG).g_params, 45, every=10)
+        V.freeze_generator_every(KEY, CFG, init(KEYS[0], CFG).g_params, 45, n_seeds=2, every=10)
     with pytest.raises(ValueError, match="tail"):
         V.decades_fallen(np.ones(3), tail=4)
     with pytest.raises(ValueError, match="non-negative"):
@@ -133,3 +134,9 @@ def test_errors():
         V.first_step_reaching(np.ones(3), 0.5, [0, 1])
     with pytest.raises(ValueError, match="key"):
         V.run_k(jnp.zeros(3), CFG, 4, k=1)
+    for call in (lambda: V.run_k(KEYS, CFG, 4, k=1), lambda: V.critic_steps_sweep(KEYS, CFG, (1,), 4),
+                 lambda: V.freeze_generator_every(KEYS, CFG, None, 10, every=10)):
+        with pytest.raises(ValueError, match="n_seeds"):  # a batch of keys: ask for seeds with n_seeds
+            call()
+    with pytest.raises(ValueError, match="n_seeds=2"):  # batched generators need as many seeds
+        V.freeze_generator_every(KEY, CFG, train(KEY, CFG, 0, n_seeds=2, metrics=()).state.g_params, 10, every=10)

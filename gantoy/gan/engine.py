@@ -4,8 +4,8 @@ A run is described by a :class:`GANConfig` (data sampler, loss, networks,
 optimisers, penalties). Three routines cover the notebooks' experiments:
 
 * :func:`train`: alternate ``n_critic`` critic steps and one generator step
-  (optionally WGAN's warm-up schedule), for one key or a batch of keys (seeds,
-  trained at once under ``vmap``). Metrics are chosen by name, so unused ones
+  (optionally WGAN's warm-up schedule), for one seed or ``n_seeds`` seeds
+  trained at once under ``vmap``. Metrics are chosen by name, so unused ones
   are never computed.
 * :func:`train_critic`: train a discriminator/critic alone against a fixed
   generator (``g_params``; the "freeze G" experiment of Arjovsky & Bottou 2017,
@@ -96,7 +96,9 @@ LOSSES = ("minimax", "nonsaturating", "wgan")
 class Optimizer(NamedTuple):
     """A hashable optimiser description, turned into optax by :func:`make_optimizer`.
 
-    Build it with :func:`adam`, :func:`rmsprop` or :func:`sgd`.
+    Build it with :func:`adam`, :func:`rmsprop` or :func:`sgd`. A
+    :class:`GANConfig` also takes any ``optax.GradientTransformation`` in its
+    place.
     """
 
     name: str
@@ -109,10 +111,19 @@ class Optimizer(NamedTuple):
 
 
 def adam(lr: float = 1e-4, b1: float = 0.5, b2: float = 0.999, eps: float = 1e-8) -> Optimizer:
-    """Adam (Kingma & Ba 2015), run as ``optax.adam``. Papers' settings: DCGAN/WGAN ``b1=0.5``
-    (our default; optax's is 0.9); WGAN-GP ``lr=1e-4, b1=0.0, b2=0.9``. ``b2`` and
-    ``eps`` default to optax's; ``eps`` is added outside the square root, as in
-    PyTorch and optax.
+    """Adam (Kingma & Ba 2015), run as ``optax.adam(lr, b1, b2, eps)``.
+
+    ``eps`` is added outside the square root, as in PyTorch and optax.
+
+    Args:
+      lr: step size; optax has no default. ``1e-4`` is the WGAN-GP paper's (and
+        close to DCGAN's ``2e-4``), a safe step for the course's toy GANs.
+      b1: first-moment decay. **Differs from optax** (``0.9``): ``0.5`` is the
+        DCGAN setting (Radford et al. 2016 found 0.9 made training oscillate
+        and 0.5 stabilised it), used by the GAN toy experiments. WGAN-GP uses
+        ``b1=0.0, b2=0.9``.
+      b2: second-moment decay, optax's default.
+      eps: optax's default.
 
     >>> adam(1e-4, 0.0, 0.9).b2
     0.9
@@ -135,6 +146,13 @@ def rmsprop(lr: float = 5e-5, decay: float = 0.99, eps: float = 1e-8) -> Optimiz
     :math:`-\\eta` times the gradient scaled by a positive diagonal, so
     :math:`\\cos(\\text{update}, -g) > 0` whenever :math:`g \\neq 0`.
 
+    Args:
+      lr: step size; optax has no default. ``5e-5`` is WGAN's (Algorithm 1).
+      decay: :math:`\\rho`. **Differs from optax** (``0.9``): ``0.99`` is
+        PyTorch's, as the WGAN reference code ran it.
+      eps: :math:`\\epsilon`, optax's value, but outside the square root
+        (optax's default puts it inside: ``eps_in_sqrt=True``).
+
     References:
       Tieleman & Hinton 2012, Lecture 6.5; Arjovsky et al. 2017, Algorithm 1.
 
@@ -147,20 +165,33 @@ def rmsprop(lr: float = 5e-5, decay: float = 0.99, eps: float = 1e-8) -> Optimiz
 def sgd(lr: float = 1e-3, momentum: float = 0.0) -> Optimizer:
     """Plain SGD (``momentum=0``) or heavy-ball momentum, run as ``optax.sgd``.
 
+    Args:
+      lr: step size; optax has no default. ``1e-3`` is a small step for the
+        toy problems.
+      momentum: optax's default (none): ``0`` runs ``optax.sgd(lr, momentum=None)``.
+
     >>> sgd(0.1).name
     'sgd'
     """
     return Optimizer("sgd", float(lr), momentum=float(momentum))
 
 
-def make_optimizer(spec: Optimizer) -> optax.GradientTransformation:
-    """The optax transformation for an :class:`Optimizer` description.
+def make_optimizer(spec: Optimizer | optax.GradientTransformation) -> optax.GradientTransformation:
+    """The optax transformation for an :class:`Optimizer` description (an optax one as it is).
 
     >>> tx = make_optimizer(rmsprop(1e-3))
     >>> u, _ = tx.update(jnp.array([2.0]), tx.init(jnp.zeros(1)))
     >>> round(float(u[0]), 6)  # -lr * g / sqrt(0.01 g^2) = -lr * 10
     -0.01
+    >>> tx = optax.adam(1e-3)
+    >>> make_optimizer(tx) is tx
+    True
     """
+    if isinstance(spec, optax.GradientTransformation):
+        return spec
+    if not isinstance(spec, Optimizer):
+        raise ValueError(f"an optimizer must be an Optimizer (adam(), rmsprop(), sgd()) or an "
+                         f"optax.GradientTransformation; got {type(spec).__name__}")
     if spec.name == "adam":
         return optax.adam(spec.lr, b1=spec.b1, b2=spec.b2, eps=spec.eps)
     if spec.name == "rmsprop":
@@ -194,7 +225,12 @@ class GANConfig:
       warmup_critic: if > 0, WGAN's reference schedule: ``warmup_critic`` (100)
         critic steps at generator steps ``t < warmup_steps`` (25) and at every
         ``t % warmup_every == 0`` (500), ``n_critic`` otherwise.
-      g_opt, d_opt: :class:`Optimizer` descriptions.
+      g_opt, d_opt: :class:`Optimizer` descriptions (:func:`adam`,
+        :func:`rmsprop`, :func:`sgd`) or any ``optax.GradientTransformation``.
+        An optax transformation is compared by identity: pass the same object
+        to reuse compiled code (two calls ``optax.adam(1e-3)`` give two
+        transformations, so two compilations). Default: ``adam(1e-4, 0.5)``,
+        ``b1 = 0.5`` being the DCGAN setting, not optax's ``0.9``.
       clip: WGAN weight clipping: after every critic update (and at
         initialisation) all critic parameters are clipped to ``[-clip, clip]``.
       gp_weight, gp_target: WGAN-GP penalty ``lambda E(|grad f(x_hat)| - t)^2``.
@@ -217,8 +253,8 @@ class GANConfig:
     warmup_critic: int = 0
     warmup_steps: int = 25
     warmup_every: int = 500
-    g_opt: Optimizer = adam(1e-4, 0.5, 0.999)
-    d_opt: Optimizer = adam(1e-4, 0.5, 0.999)
+    g_opt: Optimizer | optax.GradientTransformation = adam(1e-4, 0.5, 0.999)
+    d_opt: Optimizer | optax.GradientTransformation = adam(1e-4, 0.5, 0.999)
     clip: float | None = None
     gp_weight: float = 0.0
     gp_target: float = 1.0
@@ -327,7 +363,7 @@ class GANState(NamedTuple):
 
 
 class TrainResult(NamedTuple):
-    """What :func:`train` returns (a leading seed axis when trained on a batch of keys).
+    """What :func:`train` returns (a leading seed axis when trained with ``n_seeds``).
 
     Attributes:
       state: the final :class:`GANState` (pass it back to :func:`train` to resume).
@@ -471,7 +507,11 @@ def clip_fraction(d_params, c: float) -> jax.Array:
 
 
 def seed_keys(key: jax.Array, n_seeds: int) -> jax.Array:
-    """``n_seeds`` independent keys, ``[n_seeds]``: pass them to :func:`train` to vmap over seeds.
+    """``n_seeds`` independent keys, ``[n_seeds]``: the seeds' keys of ``train(key, ..., n_seeds=n_seeds)``.
+
+    Seed ``i`` of any driver called with ``n_seeds`` uses ``seed_keys(key, n_seeds)[i]``;
+    the keys of the first ``m`` seeds do not depend on ``n_seeds >= m`` (with JAX's
+    default ``jax_threefry_partitionable=True``).
 
     >>> seed_keys(jax.random.key(0), 8).shape
     (8,)
@@ -905,21 +945,27 @@ def _segment_runner(config, want, length, batched, runtime, train_g, fake):
 # per shape, so every seed count reuses the single-seed kernels instead of
 # compiling batched ones (8 seeds: 2.7 instead of 3.9 CPU-s on first use).
 def _init_runner(config, batched):
-    return functools.partial(init_seeds, config=config) if batched else (lambda k: init(k, config))
+    return functools.partial(_init_stacked, config=config) if batched else (lambda k: init(k, config))
 
 
-def init_seeds(keys: jax.Array, config: GANConfig) -> GANState:
-    """:func:`init` for a ``[seeds]`` batch of keys: the states stacked along a leading axis.
-
-    The same numbers as ``jax.vmap(lambda k: init(k, config))(keys)``, computed
-    seed by seed (eager kernels compiled once for every seed count).
-
-    >>> cfg = gan_config(lambda k, n: jnp.zeros((n, 2)), z_dim=2, g_hidden=(4,), d_hidden=(4,))
-    >>> init_seeds(seed_keys(jax.random.key(0), 3), cfg).g_params[0][0].shape
-    (3, 2, 4)
-    """
+def _init_stacked(keys, config):
     f = lambda k: init(k, config)
     return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[f(k) for k in keys])
+
+
+def init_seeds(key: jax.Array, config: GANConfig, n_seeds: int) -> GANState:
+    """:func:`init` for ``n_seeds`` seeds: the states stacked along a leading ``[n_seeds]`` axis.
+
+    Seed ``i`` is ``init(seed_keys(key, n_seeds)[i], config)``: the same numbers
+    as ``jax.vmap(lambda k: init(k, config))(seed_keys(key, n_seeds))``,
+    computed seed by seed (eager kernels compiled once for every seed count).
+
+    >>> cfg = gan_config(lambda k, n: jnp.zeros((n, 2)), z_dim=2, g_hidden=(4,), d_hidden=(4,))
+    >>> init_seeds(jax.random.key(0), cfg, 3).g_params[0][0].shape
+    (3, 2, 4)
+    """
+    keys, _ = _as_keys(key, n_seeds)
+    return _init_stacked(keys, config)
 
 
 def _sampler_runner(config, n, batched):
@@ -935,6 +981,7 @@ def train(
     config: GANConfig,
     n_steps: int,
     *,
+    n_seeds: int | None = None,
     metrics: Sequence[str] = ("d_loss", "g_loss"),
     snapshot_steps: Sequence[int] = (),
     n_samples: int = 2500,
@@ -948,28 +995,33 @@ def train(
     """Train ``n_steps`` generator steps for one seed or a batch of seeds.
 
     Compiled once per segment length: ``lax.scan`` over the steps between
-    snapshots (and of at most ``chunk`` steps), ``vmap`` over seeds when ``key``
-    is a ``[seeds]`` batch of keys (:func:`seed_keys`). Step ``t`` uses key
-    ``fold_in(fold_in(key, 1), t)``, so the numbers do not depend on how the run
+    snapshots (and of at most ``chunk`` steps), ``vmap`` over seeds when
+    ``n_seeds`` is given. Step ``t`` of a seed with key ``k`` uses
+    ``fold_in(fold_in(k, 1), t)``, so the numbers do not depend on how the run
     is split or resumed. Every step also records :data:`FINITE`.
 
     Args:
-      key: one ``jax.random.key`` or a ``[seeds]`` batch of keys.
+      key: one ``jax.random.key`` (a batch of keys is refused: ask for seeds
+        with ``n_seeds``).
       config: the :class:`GANConfig`.
       n_steps: generator steps to take.
+      n_seeds: ``None``: one seed, whose key is ``key``, results without a seed
+        axis. An int: that many seeds trained at once (``vmap``), seed ``i``
+        with key ``seed_keys(key, n_seeds)[i]``, results with a leading
+        ``[n_seeds]`` axis.
       metrics: names from :data:`STEP_METRICS`, recorded at every generator step.
       snapshot_steps: generator step counts (absolute: ``state.step``) at which to
-        draw ``n_samples`` samples with fixed latent codes (``fold_in(key, 2)``);
+        draw ``n_samples`` samples with fixed latent codes (``fold_in(k, 2)``);
         ``0`` is the initial generator.
       n_samples: samples per snapshot (2500 as in VEEGAN's protocol).
       state: resume from this state (from a previous :class:`TrainResult`);
-        default a fresh :func:`init` from ``fold_in(key, 0)``.
+        default a fresh :func:`init` from ``fold_in(k, 0)`` for each seed's key ``k``.
       chunk: longest scanned segment (default: no limit, or a tenth of the run
         when ``progress``).
       progress: print the steps done and the time elapsed after every segment.
-      threads: for a batch of seeds, split it into this many equal groups and
-        train the groups at once, one thread each (each group is its own
-        ``vmap``-ed program); it must divide the number of seeds. A group's
+      threads: for ``n_seeds`` seeds, split them into this many equal groups
+        and train the groups at once, one thread each (each group is its own
+        ``vmap``-ed program); it must divide ``n_seeds``. A group's
         numbers agree with ``threads=1`` only to rounding.
       n_critic: critic steps per generator step as a run-time value (one
         compiled program serves every value and both values of
@@ -980,8 +1032,8 @@ def train(
         (its metrics are recorded) but not applied.
 
     Returns:
-      A :class:`TrainResult` with numpy metrics ``[seeds, n_steps, ...]`` (no
-      seed axis for a single key).
+      A :class:`TrainResult` with numpy metrics ``[n_seeds, n_steps, ...]`` (no
+      seed axis when ``n_seeds`` is ``None``).
 
     References:
       Goodfellow et al. 2014, Algorithm 1; Arjovsky et al. 2017, Algorithm 1;
@@ -989,11 +1041,11 @@ def train(
 
     >>> ring = lambda k, n: jax.random.normal(k, (n, 2)) * 0.02 + 2.0
     >>> cfg = gan_config(ring, batch_size=32, z_dim=2, g_hidden=(16,), d_hidden=(16,))
-    >>> res = train(seed_keys(jax.random.key(0), 2), cfg, 10, snapshot_steps=(0, 10), n_samples=5)
+    >>> res = train(jax.random.key(0), cfg, 10, n_seeds=2, snapshot_steps=(0, 10), n_samples=5)
     >>> res.metrics["g_loss"].shape, res.snapshots.shape, bool(res.metrics["finite"].all())
     ((2, 10), (2, 2, 5, 2), True)
     """
-    keys, batched = _as_keys(key)
+    keys, batched = _as_keys(key, n_seeds)
     want = _check_metrics(metrics, STEP_METRICS, config, "train")
     n_steps = int(n_steps)
     if n_steps < 0:
@@ -1011,7 +1063,7 @@ def train(
     if threads > 1:
         n_seeds = len(keys) if batched else 1
         if not batched or n_seeds % threads:
-            raise ValueError(f"threads must divide the number of seeds; got threads={threads} for {n_seeds} seed(s)")
+            raise ValueError(f"threads must divide n_seeds; got threads={threads} for n_seeds={n_seeds if batched else None}")
         return _train_threaded(keys, config, n_steps, threads, state=state, progress=progress, **kw)
     return _train(keys, batched, config, n_steps, state=state, progress=progress, **kw)
 
@@ -1129,6 +1181,7 @@ def train_critic(
     config: GANConfig,
     n_steps: int,
     *,
+    n_seeds: int | None = None,
     g_params=None,
     fake=None,
     d_params=None,
@@ -1145,11 +1198,15 @@ def train_critic(
     instance noise is held at ``noise_sigma``.
 
     Args:
-      key: one key or a ``[seeds]`` batch of keys (vmapped).
+      key: one key.
       config: a :class:`GANConfig`.
       n_steps: critic updates.
+      n_seeds: ``None``: one seed (key ``key``); an int: that many seeds
+        (``vmap``), seed ``i`` with key ``seed_keys(key, n_seeds)[i]``, results
+        with a leading ``[n_seeds]`` axis.
       g_params: a frozen generator: one seed's parameters (shared by all seeds)
-        or a batch with a leading seed axis (from ``TrainResult.state.g_params``).
+        or, with ``n_seeds``, a batch with a leading ``[n_seeds]`` axis (from
+        ``TrainResult.state.g_params``).
       fake: a sampler ``fake(key, n) -> [n, d]`` (or an object with ``.sample``),
         used when ``g_params`` is ``None``.
       d_params: optional starting critic (single or batched like ``g_params``).
@@ -1170,7 +1227,14 @@ def train_critic(
     >>> float(res.metrics["d_acc"][-1])
     1.0
     """
-    keys, batched = _as_keys(key)
+    keys, batched = _as_keys(key, n_seeds)
+    return _train_critic(keys, batched, config, n_steps, g_params=g_params, fake=fake, d_params=d_params,
+                         metrics=metrics)
+
+
+def _train_critic(keys, batched, config, n_steps, *, g_params=None, fake=None, d_params=None,
+                  metrics=("d_loss", "d_acc")) -> CriticResult:
+    """:func:`train_critic` on given keys: one key, or (``batched``) a ``[seeds]`` batch, one per seed."""
     want = _check_metrics(metrics, CRITIC_METRICS, config, "train_critic")
     if (g_params is None) == (fake is None):
         raise ValueError("give exactly one of g_params (a frozen generator) or fake (a sampler)")
@@ -1181,8 +1245,10 @@ def train_critic(
         raise ValueError(f"n_steps must be >= 1; got {n_steps}")
     g_batched = g_params is not None and _is_batched(g_params)
     d_batched = d_params is not None and _is_batched(d_params)
-    if not batched and (g_batched or d_batched):
-        raise ValueError("batched g_params/d_params need a [seeds] batch of keys")
+    for name, params, on in (("g_params", g_params, g_batched), ("d_params", d_params, d_batched)):
+        if on and (not batched or params[0][0].shape[0] != len(keys)):
+            raise ValueError(f"{name} with a leading seed axis of {params[0][0].shape[0]} needs n_seeds="
+                             f"{params[0][0].shape[0]}; got n_seeds={len(keys) if batched else None}")
     if fake is not None:
         shape = jax.eval_shape(lambda k: _sampler(fake)(k, 3), jax.random.key(0)).shape
         if shape != (3, _x_dim(config)):
@@ -1213,12 +1279,15 @@ def freeze_generator(
     config: GANConfig,
     g_params,
     n_steps: int = 4000,
+    *,
+    n_seeds: int | None = None,
 ) -> CriticResult:
     """Arjovsky & Bottou's experiment: freeze G, train D from scratch, watch G's gradients.
 
     Records per D step the accuracy ``d_acc``, ``d_loss`` and the norms of the
     generator gradients of the minimax loss ``E log(1 - D(G(z)))`` and of
-    ``-E log D(G(z))`` (:func:`train_critic` with those metrics).
+    ``-E log D(G(z))`` (:func:`train_critic` with those metrics; ``key``,
+    ``n_seeds`` and ``g_params`` as there).
 
     References:
       Arjovsky & Bottou 2017, "Towards Principled Methods for Training GANs",
@@ -1235,6 +1304,7 @@ def freeze_generator(
         key,
         config,
         n_steps,
+        n_seeds=n_seeds,
         g_params=g_params,
         metrics=("d_acc", "d_loss", "g_grad_norm_minimax", "g_grad_norm_nonsaturating"),
     )

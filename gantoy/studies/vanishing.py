@@ -60,8 +60,6 @@ from gantoy.gan.engine import (
     GANState,
     TrainResult,
     critic_fn,
-    init,
-    init_seeds,
     generate,
     generator_grad_norms,
     train,
@@ -87,7 +85,8 @@ class FreezeResult(NamedTuple):
 
     Attributes:
       steps: ``[r]`` critic-update counts of the records (0, every, 2 every, ...).
-      metrics: ``{name: [seeds, r]}`` numpy arrays (:data:`FREEZE_METRICS`).
+      metrics: ``{name: [n_seeds, r]}`` numpy arrays (:data:`FREEZE_METRICS`; no
+        seed axis for one seed).
       state: the final :class:`gantoy.gan.engine.GANState` (the frozen G, the trained D).
     """
 
@@ -134,6 +133,7 @@ def run_k(
     n_steps: int,
     *,
     k: int,
+    n_seeds: int | None = None,
     freeze: bool = False,
     state: GANState | None = None,
     metrics: Sequence[str] = ("g_loss",),
@@ -142,29 +142,32 @@ def run_k(
     r"""``n_steps`` rounds of ``k`` critic updates and one generator step, ``k`` a runtime value.
 
     :func:`gantoy.gan.engine.train` with ``n_critic=k`` given at run time: one
-    program is compiled per ``(config, metrics, chunk, seeds)`` and reused for
+    program is compiled per ``(config, metrics, chunk, n_seeds)`` and reused for
     every ``k``, both values of ``freeze`` and every call. With
     ``freeze=True`` the generator update is computed but not applied: G stays
     as in ``state`` and the round's metrics (computed on the updated critic)
     are those of a frozen-G run every ``k`` critic steps.
 
     Args:
-      key: one key or a ``[seeds]`` batch (vmapped). The initial state (if not
-        given) is ``init(fold_in(key, 0))``; round ``t`` uses
-        ``fold_in(fold_in(key, 1), t)`` as :func:`gantoy.gan.engine.train` does.
+      key: one key. The initial state (if not given) is ``init(fold_in(k, 0))``
+        and round ``t`` uses ``fold_in(fold_in(k, 1), t)`` for each seed's key
+        ``k``, as in :func:`gantoy.gan.engine.train`.
       config: a minimax or non-saturating :class:`GANConfig` without warm-up;
         its ``n_critic`` is ignored.
       n_steps: rounds (generator steps).
       k: critic updates per round, ``>= 1``.
+      n_seeds: ``None``: one seed (key ``key``); an int: that many seeds
+        (``vmap``), seed ``i`` with key ``seed_keys(key, n_seeds)[i]``.
       freeze: keep the generator fixed.
-      state: start from this (batched) state, e.g. with a chosen generator.
+      state: start from this state (batched when ``n_seeds`` is given), e.g.
+        with a chosen generator.
       metrics: names from :data:`gantoy.gan.engine.STEP_METRICS`; per-critic-step
         ones (``d_grad_norm``, ``cos``) cover the last critic update of a round.
       chunk: rounds per compiled scan.
 
     Returns:
       A :class:`gantoy.gan.engine.TrainResult` (no snapshots), metrics
-      ``[seeds, n_steps, ...]``.
+      ``[n_seeds, n_steps, ...]`` (no seed axis for one seed).
 
     References:
       Goodfellow et al. (2014), Algorithm 1.
@@ -180,7 +183,7 @@ def run_k(
     n_steps = _check_int(n_steps, "n_steps")
     k = _check_int(k, "k")
     chunk = _check_int(chunk, "chunk")
-    return train(key, config, n_steps, metrics=metrics, state=state, chunk=chunk, n_critic=k,
+    return train(key, config, n_steps, n_seeds=n_seeds, metrics=metrics, state=state, chunk=chunk, n_critic=k,
                  train_generator=not freeze)
 
 
@@ -190,6 +193,7 @@ def freeze_generator_every(
     g_params=None,
     n_steps: int = 4000,
     *,
+    n_seeds: int | None = None,
     every: int = 10,
     chunk: int = 40,
 ) -> FreezeResult:
@@ -202,27 +206,32 @@ def freeze_generator_every(
     norms of the minimax and non-saturating generator gradients against the
     updated D (one latent batch of ``config.batch_size``). The record at step 0
     is the untrained D (accuracy on one real and one fake batch drawn with
-    ``fold_in(fold_in(key, 2), 0)``, gradients on one latent batch).
+    ``fold_in(fold_in(k, 2), 0)`` for the seed's key ``k``, gradients on one
+    latent batch).
 
     Args:
-      key: one key or a ``[seeds]`` batch; D (and G, unless given) start from
-        ``init(fold_in(key, 0))``.
+      key: one key; D (and G, unless given) start from ``init(fold_in(k, 0))``
+        for each seed's key ``k``.
       config: a minimax or non-saturating config (its ``d_opt`` trains D).
-      g_params: the frozen generator, one (shared) or batched per seed;
-        ``None``: each seed's own initial generator.
+      g_params: the frozen generator, one (shared) or, with ``n_seeds``, a
+        batch with a leading ``[n_seeds]`` axis; ``None``: each seed's own
+        initial generator.
       n_steps: critic updates; a multiple of ``every``.
+      n_seeds: ``None``: one seed (key ``key``); an int: that many seeds
+        (``vmap``), seed ``i`` with key ``seed_keys(key, n_seeds)[i]``.
       every: critic updates between records.
       chunk: records per compiled scan.
 
     Returns:
       A :class:`FreezeResult`: ``steps [n_steps / every + 1]`` (0, every, ...),
-      ``metrics {name: [seeds, len(steps)]}`` and the final state.
+      ``metrics {name: [n_seeds, len(steps)]}`` (no seed axis for one seed)
+      and the final state.
 
     References:
       Arjovsky, Bottou (2017), "Towards Principled Methods for Training GANs", Fig. 1 and 2.
     """
     _check_config(config)
-    keys, batched = _as_keys(key)
+    keys, batched = _as_keys(key, n_seeds)
     every = _check_int(every, "every")
     n_steps = _check_int(n_steps, "n_steps")
     chunk = _check_int(chunk, "chunk")
@@ -230,16 +239,19 @@ def freeze_generator_every(
         raise ValueError(f"n_steps ({n_steps}) must be a multiple of every ({every})")
     rounds = n_steps // every
     fold = jax.vmap(jax.random.fold_in, in_axes=(0, None)) if batched else jax.random.fold_in
-    state = (init_seeds if batched else init)(fold(keys, 0), config)
+    state = train(key, config, 0, n_seeds=n_seeds, metrics=()).state  # init(fold_in(k, 0)) per seed
     if g_params is not None:
-        g_batched = jax.tree_util.tree_leaves(g_params)[0].ndim == 3
-        if g_batched and not batched:
-            raise ValueError("batched g_params need a [seeds] batch of keys")
+        lead = jax.tree_util.tree_leaves(g_params)[0]
+        g_batched = lead.ndim == 3
+        if g_batched and (not batched or lead.shape[0] != len(keys)):
+            raise ValueError(f"g_params with a leading seed axis of {lead.shape[0]} needs n_seeds={lead.shape[0]}; "
+                             f"got n_seeds={n_seeds}")
         if batched and not g_batched:
             g_params = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (len(keys),) + a.shape), g_params)
         state = state._replace(g_params=g_params)
     first = _record_runner(config, batched)(state, fold(fold(keys, 2), 0))
-    res = run_k(keys, config, rounds, k=every, freeze=True, state=state, metrics=FREEZE_METRICS, chunk=chunk)
+    res = run_k(key, config, rounds, k=every, n_seeds=n_seeds, freeze=True, state=state, metrics=FREEZE_METRICS,
+                chunk=chunk)
     axis = 1 if batched else 0
     out = {name: np.concatenate([np.expand_dims(np.asarray(first[name]), axis), res.metrics[name]], axis=axis)
            for name in FREEZE_METRICS}
@@ -252,6 +264,7 @@ def critic_steps_sweep(
     ks: Sequence[int],
     n_steps: int,
     *,
+    n_seeds: int | None = None,
     metrics: Sequence[str] = FREEZE_METRICS,
     chunk: int = 40,
 ) -> dict:
@@ -261,8 +274,12 @@ def critic_steps_sweep(
     :func:`freeze_generator_every` under the default metrics. Cost grows like
     :math:`n\_steps \cdot \sum k`.
 
+    ``key`` and ``n_seeds`` as in :func:`run_k` (each ``k`` starts from the
+    same initial states).
+
     Returns:
-      ``{name: [len(ks), seeds, n_steps]}`` numpy arrays.
+      ``{name: [len(ks), n_seeds, n_steps]}`` numpy arrays (no seed axis for
+      one seed).
 
     References:
       Goodfellow et al. (2014), Algorithm 1 (they used k = 1).
@@ -277,7 +294,7 @@ def critic_steps_sweep(
     ks = [_check_int(k, "each k") for k in ks]
     if not ks:
         raise ValueError("ks must not be empty")
-    runs = [run_k(key, config, n_steps, k=k, metrics=metrics, chunk=chunk).metrics for k in ks]
+    runs = [run_k(key, config, n_steps, k=k, n_seeds=n_seeds, metrics=metrics, chunk=chunk).metrics for k in ks]
     return {name: np.stack([r[name] for r in runs]) for name in runs[0]}
 
 
