@@ -88,3 +88,19 @@ def test_submodule_all_names_exist():
             obj = getattr(module, name)
             if callable(obj):
                 assert (obj.__doc__ or "").strip(), f"{module.__name__}.{name} has no docstring"
+
+
+def test_notebooks_use_only_public_names():
+    """A notebook is a story told with the public API: no ``_private`` gantoy name in any code cell."""
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(gantoy.__file__).parents[1]
+    private = re.compile(r"from gantoy[\w.]* import [^\n]*\b_\w+|\bgantoy(?:\.\w+)*\._[a-z]\w*")
+    offending = []
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+            if cell["cell_type"] == "code":
+                offending += [f"{path.name} cell {i}: {m.group(0)}" for m in private.finditer("".join(cell["source"]))]
+    assert not offending, offending
