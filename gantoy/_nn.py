@@ -5,9 +5,10 @@ A multilayer perceptron is a plain list ``[(W_1, b_1), ..., (W_L, b_L)]`` with
 ``jax.grad``, ``jax.vmap`` and optax handle directly. The lowest layer needs it
 (:class:`gantoy.measures.distributions.Pushforward`, the law of a random MLP
 generator) and so does the GAN machinery (generators and critics), so the
-primitives live below both: the activation table, the initialisation and the
-forward pass. Their public home is :mod:`gantoy.gan.nets`, which re-exports
-``ACTIVATIONS``, ``mlp_init`` and ``mlp_apply``.
+primitives live below both: the activation table, the initialisation, the
+forward pass, and a Euclidean norm with a finite gradient at zero. The public
+home of these names is :mod:`gantoy.gan.nets` (``ACTIVATIONS``, ``mlp_init``,
+``mlp_apply``) and :mod:`gantoy.gan.losses` (``safe_norm``), which re-export them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-__all__ = ["ACTIVATIONS", "mlp_init", "mlp_apply"]
+__all__ = ["ACTIVATIONS", "mlp_init", "mlp_apply", "safe_norm"]
 
 Params = list  # list[tuple[jax.Array, jax.Array]]
 
@@ -155,3 +156,18 @@ def mlp_apply(
             a = a + shifts[i]
         h = act(a) if i < n - 1 else a
     return h
+
+
+def safe_norm(x: ArrayLike, axis=-1) -> jax.Array:
+    """Euclidean norm with a finite gradient (zero) at ``x = 0``.
+
+    Uses the "double where": the square root only ever sees positive arguments.
+
+    >>> float(safe_norm(jnp.array([3.0, 4.0])))
+    5.0
+    >>> jax.grad(lambda v: safe_norm(v))(jnp.zeros(2)).tolist()
+    [0.0, 0.0]
+    """
+    sq = jnp.sum(jnp.square(x), axis=axis)
+    pos = sq > 0
+    return jnp.where(pos, jnp.sqrt(jnp.where(pos, sq, 1.0)), 0.0)

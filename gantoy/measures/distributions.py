@@ -54,7 +54,7 @@ import numpy as np
 from jax.scipy.special import i0e, log_ndtr, logsumexp
 
 from gantoy._checks import _check_order, _check_sigma, _concrete, _positive_definite
-from gantoy._nn import ACTIVATIONS, mlp_apply, mlp_init
+from gantoy._nn import ACTIVATIONS, mlp_apply, mlp_init, safe_norm
 
 __all__ = [
     "Segment",
@@ -209,13 +209,6 @@ def _log_ndtr_diff(hi: Array, lo: Array) -> Array:
     return top + _log1mexp(log_ndtr(lo) - top)
 
 
-def _safe_norm(v: Array, axis: int = -1) -> Array:
-    """Euclidean norm with a finite (zero) gradient at the origin."""
-    sq = jnp.sum(v * v, axis=axis)
-    pos = sq > 0
-    return jnp.where(pos, jnp.sqrt(jnp.where(pos, sq, 1.0)), 0.0)
-
-
 @jax.jit
 def _segment_logpdf(x: Array, a: Array, b: Array, s) -> Array:
     r"""Log density at ``x [n, d]`` of uniform-on-segment ``[a, b]`` (``[m, d]`` each) * N(0, s^2 I).
@@ -234,7 +227,7 @@ def _segment_logpdf(x: Array, a: Array, b: Array, s) -> Array:
     s = jnp.asarray(s, x.dtype)
     log_s = jnp.log(s)
     delta = b - a  # [m, d]
-    length = _safe_norm(delta)  # [m]
+    length = safe_norm(delta)  # [m]
     short = (length < s * jnp.finfo(x.dtype).eps ** (1.0 / 3.0))[None, :]  # [1, m]
     length_safe = jnp.where(short[0], 1.0, length)  # [m]
     u = delta / length_safe[:, None]  # unit direction (garbage but finite when short)
@@ -277,7 +270,7 @@ def _polyline_distance(x: Array, v: Array) -> Array:
     def one(xi):
         rel = xi[None, :] - a
         t = jnp.clip(jnp.sum(rel * ab, axis=-1) / den, 0.0, 1.0)
-        return jnp.min(_safe_norm(rel - t[:, None] * ab))
+        return jnp.min(safe_norm(rel - t[:, None] * ab))
 
     return jax.lax.map(one, x, batch_size=_batch(v.shape[0]))
 
@@ -629,7 +622,7 @@ class Circle:
         _check_smoothing(self, sigma, "a sharp circle: noise = 0")
         x = _check_points(x, 2)
         s2 = jnp.asarray(sigma, x.dtype) ** 2 + self.noise**2
-        rho = _safe_norm(x - self.center[None, :])
+        rho = safe_norm(x - self.center[None, :])
         logp = -((rho - self.radius) ** 2) / (2 * s2) - jnp.log(2 * jnp.pi * s2) + jnp.log(
             i0e(self.radius * rho / s2)
         )
