@@ -389,16 +389,53 @@ def test_two_random_curves_cross_in_a_null_set(x64, key):
 def test_pushforward_forward_pass_matches_numpy(x64, key):
     pf = D.random_pushforward(key, 4, 6, (5, 7), activation="leaky_relu")
     z = np.asarray(jax.random.uniform(jax.random.fold_in(key, 1), (4,)))
-    h = z
+    h, hidden = z, []
     for i, (w, b) in enumerate(pf.layers):
         h = h @ np.asarray(w) + np.asarray(b)
         if i < 2:
             h = np.where(h > 0, h, 0.2 * h)
+            hidden.append(h)
     np.testing.assert_allclose(pf.generator(jnp.asarray(z)), h, rtol=1e-12)
+    got = pf.hidden(jnp.asarray(z))
+    assert [g.shape for g in got] == [(5,), (7,)]
+    for g, want in zip(got, hidden):
+        np.testing.assert_allclose(g, want, rtol=1e-12)
     x = pf.sample(key, 1000)
     assert x.shape == (1000, 6)
     bound = 1 / math.sqrt(4)
     assert float(jnp.abs(pf.layers[0][0]).max()) <= bound
+
+
+@pytest.mark.parametrize("activation", ["softplus", "elu", "sigmoid"])
+def test_pushforward_takes_any_gan_activation(x64, key, activation):
+    """Any activation of the GAN networks works (numpy forward pass as the reference)."""
+    numpy_act = {
+        "softplus": lambda a: np.logaddexp(0.0, a),
+        "elu": lambda a: np.where(a > 0, a, np.expm1(np.minimum(a, 0.0))),
+        "sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a)),
+    }[activation]
+    pf = D.random_pushforward(key, 3, 4, (6,), activation=activation)
+    z = np.asarray(jax.random.uniform(jax.random.fold_in(key, 1), (3,)))
+    (w1, b1), (w2, b2) = [(np.asarray(w), np.asarray(b)) for w, b in pf.layers]
+    np.testing.assert_allclose(pf.generator(jnp.asarray(z)), numpy_act(z @ w1 + b1) @ w2 + b2, rtol=1e-12)
+
+
+@pytest.mark.parametrize("use_x64", [False, True])
+def test_random_pushforward_draws_a_gan_generators_layers(key, use_x64):
+    """Same key, same widths: exactly the layers (and outputs) of gantoy.gan.nets' torch initialisation."""
+    from gantoy.gan import nets
+
+    with jax.enable_x64(use_x64):
+        pf = D.random_pushforward(key, 3, 5, (16, 8), activation="tanh")
+        params = nets.mlp_init(key, (3, 16, 8, 5), init="torch")
+        assert len(pf.layers) == len(params) == 3
+        for (w, b), (w_ref, b_ref) in zip(pf.layers, params):
+            assert w.dtype == w_ref.dtype == jnp.result_type(float)
+            np.testing.assert_array_equal(w, w_ref)
+            np.testing.assert_array_equal(b, b_ref)
+        z = jax.random.uniform(jax.random.fold_in(key, 1), (7, 3))
+        rtol = 1e-13 if use_x64 else 1e-6
+        np.testing.assert_allclose(jax.vmap(pf.generator)(z), nets.mlp_apply(params, z, activation="tanh"), rtol=rtol)
 
 
 def test_pushforward_jacobian_rank_is_at_most_latent_dim(x64, key):

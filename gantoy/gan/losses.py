@@ -23,6 +23,8 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
+from gantoy._nn import safe_norm  # defined below the layers: measures uses it too
+
 __all__ = [
     "discriminator_loss",
     "minimax_generator_loss",
@@ -37,21 +39,6 @@ __all__ = [
     "safe_norm",
     "input_gradients",
 ]
-
-
-def safe_norm(x: ArrayLike, axis=-1) -> jax.Array:
-    """Euclidean norm with a finite gradient (zero) at ``x = 0``.
-
-    Uses the "double where": the square root only ever sees positive arguments.
-
-    >>> float(safe_norm(jnp.array([3.0, 4.0])))
-    5.0
-    >>> jax.grad(lambda v: safe_norm(v))(jnp.zeros(2)).tolist()
-    [0.0, 0.0]
-    """
-    sq = jnp.sum(jnp.square(x), axis=axis)
-    pos = sq > 0
-    return jnp.where(pos, jnp.sqrt(jnp.where(pos, sq, 1.0)), 0.0)
 
 
 def discriminator_loss(real_logits: ArrayLike, fake_logits: ArrayLike) -> jax.Array:

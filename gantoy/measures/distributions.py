@@ -54,6 +54,7 @@ import numpy as np
 from jax.scipy.special import i0e, log_ndtr, logsumexp
 
 from gantoy._checks import _check_order, _check_sigma, _concrete, _positive_definite
+from gantoy._nn import ACTIVATIONS, mlp_apply, mlp_init, safe_norm
 
 __all__ = [
     "Segment",
@@ -208,13 +209,6 @@ def _log_ndtr_diff(hi: Array, lo: Array) -> Array:
     return top + _log1mexp(log_ndtr(lo) - top)
 
 
-def _safe_norm(v: Array, axis: int = -1) -> Array:
-    """Euclidean norm with a finite (zero) gradient at the origin."""
-    sq = jnp.sum(v * v, axis=axis)
-    pos = sq > 0
-    return jnp.where(pos, jnp.sqrt(jnp.where(pos, sq, 1.0)), 0.0)
-
-
 @jax.jit
 def _segment_logpdf(x: Array, a: Array, b: Array, s) -> Array:
     r"""Log density at ``x [n, d]`` of uniform-on-segment ``[a, b]`` (``[m, d]`` each) * N(0, s^2 I).
@@ -233,7 +227,7 @@ def _segment_logpdf(x: Array, a: Array, b: Array, s) -> Array:
     s = jnp.asarray(s, x.dtype)
     log_s = jnp.log(s)
     delta = b - a  # [m, d]
-    length = _safe_norm(delta)  # [m]
+    length = safe_norm(delta)  # [m]
     short = (length < s * jnp.finfo(x.dtype).eps ** (1.0 / 3.0))[None, :]  # [1, m]
     length_safe = jnp.where(short[0], 1.0, length)  # [m]
     u = delta / length_safe[:, None]  # unit direction (garbage but finite when short)
@@ -276,7 +270,7 @@ def _polyline_distance(x: Array, v: Array) -> Array:
     def one(xi):
         rel = xi[None, :] - a
         t = jnp.clip(jnp.sum(rel * ab, axis=-1) / den, 0.0, 1.0)
-        return jnp.min(_safe_norm(rel - t[:, None] * ab))
+        return jnp.min(safe_norm(rel - t[:, None] * ab))
 
     return jax.lax.map(one, x, batch_size=_batch(v.shape[0]))
 
@@ -628,7 +622,7 @@ class Circle:
         _check_smoothing(self, sigma, "a sharp circle: noise = 0")
         x = _check_points(x, 2)
         s2 = jnp.asarray(sigma, x.dtype) ** 2 + self.noise**2
-        rho = _safe_norm(x - self.center[None, :])
+        rho = safe_norm(x - self.center[None, :])
         logp = -((rho - self.radius) ** 2) / (2 * s2) - jnp.log(2 * jnp.pi * s2) + jnp.log(
             i0e(self.radius * rho / s2)
         )
@@ -907,12 +901,6 @@ def grid25(spacing: float = 2.0, std: float = 0.05, n_side: int = 5) -> Gaussian
 
 # --- push-forward of U[0,1]^k through a random MLP ----------------------------------------
 
-_ACTIVATIONS = {
-    "relu": jax.nn.relu,
-    "tanh": jnp.tanh,
-    "leaky_relu": functools.partial(jax.nn.leaky_relu, negative_slope=0.2),
-}
-
 
 @functools.partial(jax.tree_util.register_dataclass, data_fields=["layers"], meta_fields=["activation"])
 @dataclasses.dataclass(frozen=True)
@@ -924,10 +912,13 @@ class Pushforward:
     narrower than :math:`k` or ReLUs switch off). There is no density in
     :math:`\mathbb R^D` when :math:`k < D`, so only ``sample`` is offered.
 
+    :math:`G` is the MLP of :mod:`gantoy.gan.nets` (``mlp_apply``), the same
+    forward pass as a GAN generator's.
+
     Attributes:
       layers: tuple of ``(W [fan_in, fan_out], b [fan_out])`` pairs (differentiable).
-      activation: ``"relu"``, ``"tanh"`` or ``"leaky_relu"`` between layers (static);
-        the last layer is linear.
+      activation: a name in :data:`gantoy.gan.nets.ACTIVATIONS` (``"relu"``,
+        ``"tanh"``, ``"leaky_relu"``, ...) between layers (static); the last layer is linear.
     """
 
     layers: tuple
@@ -951,19 +942,14 @@ class Pushforward:
         A ReLU layer passes on only its active (positive) units, so the
         Jacobian's rank is at most the fewest active units in any layer.
         """
-        h = jnp.asarray(z)
-        act = _ACTIVATIONS[self.activation]
-        out = []
-        for w, b in self.layers[:-1]:
-            h = act(h @ w + b)
-            out.append(h)
-        return tuple(out)
+        act = ACTIVATIONS[self.activation]
+        return tuple(
+            act(mlp_apply(self.layers[:l], z, activation=self.activation)) for l in range(1, len(self.layers))
+        )
 
     def generator(self, z: ArrayLike) -> Array:
         """:math:`G(z)` for ONE code ``z [k]``; returns ``[D]`` (``jax.vmap`` it for a batch)."""
-        h = self.hidden(z)[-1] if len(self.layers) > 1 else jnp.asarray(z)
-        w, b = self.layers[-1]
-        return h @ w + b
+        return mlp_apply(self.layers, z, activation=self.activation)
 
     def sample(self, key: Array, n: int) -> Array:
         """``[n, D]`` points :math:`G(z)`, :math:`z \\sim U[0,1]^k`; differentiable in ``layers``."""
@@ -983,8 +969,9 @@ def random_pushforward(
     r"""A random MLP generator :math:`[0,1]^{latent\_dim} \to \mathbb R^{data\_dim}`.
 
     Weights and biases :math:`\sim U(-1/\sqrt{fan_{in}}, 1/\sqrt{fan_{in}})`
-    (PyTorch's default); the dtype is JAX's default float (float64 under
-    ``jax.enable_x64``).
+    (PyTorch's default: :func:`gantoy.gan.nets.mlp_init` with ``init="torch"``,
+    so ``key`` draws the same layers as a GAN generator of these widths); the
+    dtype is JAX's default float (float64 under ``jax.enable_x64``).
 
     >>> g = random_pushforward(jax.random.key(0), 3, 10, (16,))
     >>> g.sample(jax.random.key(1), 4).shape, g.latent_dim, g.dim
@@ -994,17 +981,6 @@ def random_pushforward(
     for s in sizes:
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
             raise ValueError(f"latent_dim, hidden and data_dim must be positive ints; got {sizes}")
-    if activation not in _ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}; got {activation!r}")
-    dtype = jnp.result_type(float)
-    layers = []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        kw, kb = jax.random.split(jax.random.fold_in(key, i))
-        bound = 1.0 / math.sqrt(fan_in)
-        layers.append(
-            (
-                jax.random.uniform(kw, (fan_in, fan_out), dtype, -bound, bound),
-                jax.random.uniform(kb, (fan_out,), dtype, -bound, bound),
-            )
-        )
-    return Pushforward(tuple(layers), activation)
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}; got {activation!r}")
+    return Pushforward(tuple(mlp_init(key, sizes, init="torch")), activation)

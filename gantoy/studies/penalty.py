@@ -36,7 +36,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from gantoy.studies.collapse import snapshot_coverage  # notebook 09 calls it as penalty.snapshot_coverage
-from gantoy.gan.nets import ACTIVATIONS, mlp_apply
+from gantoy.gan.nets import ACTIVATIONS, mlp_apply, preactivation_grads
 
 __all__ = [
     "noisy_sampler",
@@ -230,12 +230,11 @@ def _grad_profile(d_params, real, fake, activation):
     n = real.shape[0]
     x = jnp.concatenate([real, fake], axis=0)
 
-    def loss(params, shifts):
-        out = mlp_apply(params, x, activation=activation, shifts=shifts)[..., 0]
-        return jnp.mean(out[n:]) - jnp.mean(out[:n])
+    def loss_of_output(out):  # out: [2n, 1] critic scores of real then fake
+        return jnp.mean(out[n:, 0]) - jnp.mean(out[:n, 0])
 
-    zeros = [jnp.zeros((x.shape[0], w.shape[-1]), x.dtype) for w, _ in d_params]
-    g_params, g_shifts = jax.grad(loss, argnums=(0, 1))(d_params, zeros)
+    g_params = jax.grad(lambda p: loss_of_output(mlp_apply(p, x, activation=activation)))(d_params)
+    g_shifts = preactivation_grads(loss_of_output, d_params, x, activation=activation)
     weight = jnp.stack([scaled_norm(gw) for gw, _ in g_params])
     preact = jnp.stack([scaled_norm(g) for g in g_shifts])
     preact_max = jnp.stack([jnp.max(jnp.abs(g)) for g in g_shifts])
