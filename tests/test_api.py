@@ -47,7 +47,7 @@ def test_layers_import_only_from_the_layers_below():
 
 
 def test_no_module_imports_another_modules_private_names():
-    """Shared private helpers live in ``gantoy._checks``; no module reaches into another's ``_names``."""
+    """Shared private helpers live in ``gantoy._checks`` and ``gantoy._nn``; no module reaches into another's ``_names``."""
     import ast
     from pathlib import Path
 
