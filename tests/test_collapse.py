@@ -298,7 +298,7 @@ def test_snapshot_coverage_single_set_and_errors():
 
 
 def test_snapshot_coverage_is_the_penalty_name():
-    """Notebook 09 calls it as gantoy.studies.penalty.snapshot_coverage; one function serves both modules."""
+    """Notebook 10 calls it as gantoy.studies.penalty.snapshot_coverage; one function serves both modules."""
     from gantoy.studies import penalty
 
     assert penalty.snapshot_coverage is C.snapshot_coverage is gantoy.studies.penalty.snapshot_coverage

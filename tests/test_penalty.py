@@ -216,7 +216,7 @@ def test_grad_profile_float32_deep_clipped_critic_is_not_zero(key):
 
 def test_grad_profile_flat_weight_gradient_for_random_sign_layers(key, x64):
     """Layers of weights +-c scale forward and backward signals alike: weight gradients stay flat
-    while the activation gradients vanish (the explanation in notebook 09)."""
+    while the activation gradients vanish (the explanation in notebook 10)."""
     sizes = (2,) + (64,) * 8 + (1,)
     d = clip_weights(mlp_init(key, sizes), 0.02)
     real, fake = _batches(jax.random.fold_in(key, 1), n=64, dtype=jnp.float64)

@@ -42,7 +42,7 @@ Games:
   :math:`\pm i f'(0)` (their Sec. 2; :math:`f'(0) = 1/2` for the standard
   loss, 1 for WGAN). Regularisers: R1 :math:`\frac{\gamma}{2}
   \mathbb{E}_{p_\mathcal{D}} \|\nabla_x D_\psi\|^2`, the WGAN-GP penalty
-  :math:`\frac{\gamma}{2} (\|\nabla_x D_\psi(\hat x)\| - g_0)^2`, instance
+  :math:`\lambda (\|\nabla_x D_\psi(\hat x)\| - g_0)^2`, instance
   noise :math:`\mathcal{N}(0, \sigma^2)` on real and fake samples (expectations
   by Gauss-Hermite quadrature, so no randomness), WGAN weight clipping
   :math:`|\psi| \le c`.
@@ -55,8 +55,8 @@ References:
   Mescheder, Geiger & Nowozin (2018), "Which Training Methods for GANs do
   actually Converge?", ICML, Sec. 2-3 and Figs. 1-3.
   Gulrajani et al. (2017), "Improved Training of Wasserstein GANs" (the
-  gradient penalty, there written :math:`\lambda (\|\nabla D\| - 1)^2`, i.e.
-  :math:`\lambda = \gamma/2`, :math:`g_0 = 1`).
+  gradient penalty :math:`\lambda (\|\nabla D\| - 1)^2`, the same convention
+  as here with :math:`g_0 = 1`).
 """
 
 from __future__ import annotations
@@ -301,12 +301,12 @@ def dirac_gan(
 
         L_D = -L + \frac{\gamma_1}{2} \mathbb{E}_{x \sim p_\mathcal{D}}
               |\nabla_x D_\psi(x)|^2
-              + \frac{\gamma_\text{gp}}{2} (|\nabla_x D_\psi(\hat x)| - g_0)^2,
+              + \lambda (|\nabla_x D_\psi(\hat x)| - g_0)^2,
 
     where :math:`\hat x` lies between real and fake (here
     :math:`\nabla_x D_\psi = \psi` everywhere, so both penalties are functions of
     :math:`\psi` alone: :math:`\frac{\gamma_1}{2}\psi^2` and
-    :math:`\frac{\gamma_\text{gp}}{2}(|\psi| - g_0)^2`). The generator minimises
+    :math:`\lambda(|\psi| - g_0)^2`). The generator minimises
     :math:`L_G = L` (``"standard"``, ``"wgan"``) or
     :math:`L_G = -\mathbb{E} f(-D_\psi(\theta + \varepsilon))`
     (``"non_saturating"``). Without noise the field is
@@ -323,8 +323,9 @@ def dirac_gan(
     Args:
       loss: one of :data:`DIRAC_LOSSES`.
       r1: :math:`\gamma_1 \ge 0`, weight of the R1 penalty on real data.
-      gp: :math:`\gamma_\text{gp} \ge 0`, weight of the WGAN-GP penalty
-        (Gulrajani et al.'s :math:`\lambda` is :math:`\gamma_\text{gp}/2`).
+      gp: :math:`\lambda \ge 0`, weight of the WGAN-GP penalty
+        :math:`\lambda (|\nabla_x D| - g_0)^2` (Gulrajani et al.'s convention,
+        the one :func:`gantoy.gan.losses` uses).
       gp_target: :math:`g_0 > 0`, the gradient norm the GP penalty aims at.
       noise: :math:`\sigma \ge 0`, std of the instance noise.
       clip: WGAN weight clipping, :math:`|\psi| \le c` after every update
@@ -398,7 +399,7 @@ def dirac_gan(
         if gp > 0:
             # any x_hat between real (0) and fake (theta) gives the same gradient
             norm = _safe_abs(grad_x(psi, 0.5 * theta))
-            out = out + 0.5 * gp * (norm - gp_target) ** 2
+            out = out + gp * (norm - gp_target) ** 2
         return out
 
     project = None
@@ -412,7 +413,7 @@ def dirac_gan(
     if r1:
         parts.append(f"R1 gamma={r1:g}")
     if gp:
-        parts.append(f"GP gamma={gp:g}, g0={gp_target:g}")
+        parts.append(f"GP lambda={gp:g}, g0={gp_target:g}")
     if noise:
         parts.append(f"noise sigma={noise:g}")
     if clip is not None:

@@ -35,7 +35,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from gantoy.studies.collapse import snapshot_coverage  # notebook 09 calls it as penalty.snapshot_coverage
+from gantoy.studies.collapse import snapshot_coverage  # notebook 10 calls it as penalty.snapshot_coverage
 from gantoy.gan.nets import ACTIVATIONS, mlp_apply, preactivation_grads
 
 __all__ = [
