@@ -107,6 +107,7 @@ __all__ = [
     "tree_cosine",
     "clip_fraction",
     "seed_keys",
+    "seed_sharding",
 ]
 
 
@@ -491,7 +492,7 @@ def _fold(key, i):
 
 
 @functools.lru_cache(maxsize=64)
-def _segment_runner(config, want, length, batched, runtime, train_g, fake):
+def _segment_runner(config, want, length, batched, runtime, train_g, fake, sharding=None):
     """``length`` rounds under ``lax.scan`` (``vmap`` over seeds), compiled once per argument set.
 
     ``runtime``: the critic count is an argument of the program; otherwise
@@ -508,7 +509,15 @@ def _segment_runner(config, want, length, batched, runtime, train_g, fake):
 
         return jax.lax.scan(body, state, None, length=length)
 
-    return jax.jit(jax.vmap(run, in_axes=(0, 0, None, None)) if batched else run)
+    if not batched:
+        return jax.jit(run)
+    runs = jax.vmap(run, in_axes=(0, 0, None, None))
+    if sharding is not None:
+        # each device runs the single-device program on its own seeds
+        seeds, rest = sharding.spec, jax.sharding.PartitionSpec()
+        runs = jax.shard_map(runs, mesh=sharding.mesh, in_specs=(seeds, seeds, rest, rest),
+                             out_specs=seeds, check_vma=False)
+    return jax.jit(runs)
 
 
 # Initialisation and snapshot sampling run eagerly (a few ops each): compiling
@@ -591,7 +600,7 @@ def train(
       chunk: longest scanned segment (default: no limit, or a tenth of the run
         when ``progress``).
       progress: print the steps done and the time elapsed after every segment.
-      threads: for ``n_seeds`` seeds, split them into this many equal groups
+      threads: for ``n_seeds`` seeds on one CPU device, split them into this many equal groups
         and train the groups at once, one thread each (each group is its own
         ``vmap``-ed program); it must divide ``n_seeds``. A group's
         numbers agree with ``threads=1`` only to rounding.
@@ -602,6 +611,12 @@ def train(
         critic step of each generator step. Default: the config's.
       train_generator: ``False`` freezes the generator: its step is computed
         (its metrics are recorded) but not applied.
+
+    Several devices: the ``n_seeds`` seeds are split over the visible devices
+    (:func:`seed_sharding`), each device training its share; a seed's numbers
+    do not depend on how many devices there are beyond rounding (the tests
+    measure a last-bit difference in a few weights after one step, and agreement
+    to 1e-5 after 100 steps).
 
     Returns:
       A :class:`TrainResult` with numpy metrics ``[n_seeds, n_steps, ...]`` (no
@@ -671,6 +686,9 @@ def _train(keys, batched, config, n_steps, *, metrics, snapshot_steps, n_samples
     k_init, k_train, k_snap = fold(keys, 0), fold(keys, 1), fold(keys, 2)
     if state is None:
         state = _init_runner(config, batched)(k_init)
+    sharding = seed_sharding(len(keys)) if batched else None
+    if sharding is not None:
+        state, k_train = jax.device_put((state, k_train), sharding)
     start = int(np.ravel(np.asarray(state.step))[0])
     end = start + n_steps
     snaps = tuple(sorted({int(s) for s in snapshot_steps}))
@@ -698,7 +716,7 @@ def _train(keys, batched, config, n_steps, *, metrics, snapshot_steps, n_samples
     t0 = time.perf_counter()
     pos = start
     for b in bounds:
-        state, m = _segment_runner(config, want, b - pos, batched, runtime, train_g, fake)(state, k_train, n_arg, g_arg)
+        state, m = _segment_runner(config, want, b - pos, batched, runtime, train_g, fake, sharding)(state, k_train, n_arg, g_arg)
         pieces.append(m)
         pos = b
         if b in snaps:
@@ -720,6 +738,28 @@ def _train(keys, batched, config, n_steps, *, metrics, snapshot_steps, n_samples
         out = {name: np.zeros(lead + shapes[name].shape, shapes[name].dtype) for name in names}
     snap_arr = np.stack([np.asarray(s) for s in snapshots], axis=axis) if snapshots else None
     return TrainResult(state, out, snap_arr, snaps)
+
+
+def seed_sharding(n_seeds: int) -> jax.sharding.Sharding | None:
+    """How :func:`train` lays ``n_seeds`` seeds out over the visible devices.
+
+    With several devices (GPUs, or CPU devices made with
+    ``XLA_FLAGS=--xla_force_host_platform_device_count=N``) the seed axis is
+    split evenly over the largest number of them that divides ``n_seeds``:
+    each device trains its own seeds, and the compiled program runs on all of
+    them at once. ``None`` with one device (or one usable): everything stays
+    on the default device.
+
+    >>> seed_sharding(8) is None or seed_sharding(8).num_devices >= 1
+    True
+    """
+    n_seeds = int(n_seeds)
+    devices = jax.devices()
+    n_dev = max(d for d in range(1, len(devices) + 1) if n_seeds % d == 0)
+    if n_dev == 1:
+        return None
+    mesh = jax.sharding.Mesh(np.asarray(devices[:n_dev]), ("seeds",))
+    return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("seeds"))
 
 
 def _train_threaded(keys, config, n_steps, threads, *, state, progress, **kw) -> TrainResult:
