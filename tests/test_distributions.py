@@ -214,6 +214,23 @@ def test_segment_density_in_3d_and_far_tails(x64):
         assert bool(jnp.all(jnp.isfinite(out))), out
 
 
+
+def test_segment_density_on_its_support_grows_like_one_over_sigma(x64):
+    """A segment of length L in the plane has no density: smoothed by N(0, s^2 I), its density at an
+    interior point x is Phi-mass / (L sqrt(2 pi) s) -> 1 / (L sqrt(2 pi) s) as s -> 0 (slope 1 in log-log)."""
+    a, b = np.array([-1.0, 0.0]), np.array([1.0, 0.5])
+    L = float(np.linalg.norm(b - a))
+    seg = D.segment(a, b)
+    t = np.array([0.2, 0.5, 0.9])  # fractions along the segment
+    pts = a + t[:, None] * (b - a)
+    sigmas = np.logspace(-3, -6, 4)
+    logp = np.array([np.asarray(seg.log_prob_smoothed(jnp.asarray(pts), s)) for s in sigmas])
+    ref = np.log(1.0 / (L * math.sqrt(2 * math.pi) * sigmas))[:, None]
+    np.testing.assert_allclose(logp, np.broadcast_to(ref, logp.shape), atol=1e-9)
+    slopes = np.polyfit(np.log(1 / sigmas), logp, 1)[0]
+    np.testing.assert_allclose(slopes, 1.0, atol=1e-9)
+    assert not seg.has_density()
+
 def test_tiny_segment_is_a_point(x64):
     pts = jnp.array([[0.1, 0.2], [1.0, -1.0]])
     tiny = D.segment([0.0, 0.0], [1e-9, 0.0])
