@@ -294,3 +294,37 @@ def test_input_validation():
         g.vector_field_grid(game, (1, -1, 0, 1))
     with pytest.raises(ValueError, match=r"z must be \[\.\.\., 2\]"):
         g.bilinear_invariant(jnp.zeros(3), 0.1)
+
+
+@pytest.mark.parametrize("c", [0.01, 0.3])
+def test_clipped_wgan_orbit_is_scale_invariant_and_keeps_its_amplitude(c, x64):
+    """Linear field + clipping at c: starting at c * u gives c times the trajectory from u at c = 1,
+    and the orbit's amplitude relative to its start settles near the flow's 1/sqrt(2), not at 0."""
+    unit = g.dirac_gan("wgan", clip=1.0)
+    game = g.dirac_gan("wgan", clip=c)
+    for run in (
+        lambda gm, z: g.simultaneous_gd(gm, z, 0.1, 3000),
+        lambda gm, z: g.alternating_gd(gm, z, 0.1, 3000, n_critic=5),
+    ):
+        ref = np.asarray(run(unit, jnp.array([1.0, 1.0])))
+        traj = np.asarray(run(game, jnp.array([c, c])))
+        np.testing.assert_allclose(traj, c * ref, rtol=1e-9, atol=1e-12 * c)
+        r = np.linalg.norm(traj, axis=1)
+        assert 0.6 < r[-500:].max() / r[0] < 1.0
+
+
+@pytest.mark.parametrize("lam, g0", [(0.5, 1.0), (1.5, 1.0), (1.0, 0.5)])
+def test_wgan_gp_stalls_at_minus_two_lambda_g0(lam, g0, x64):
+    """1-d WGAN-GP: the critic's positive branch psi = g0 + theta / (2 lam) meets psi = 0 at
+    theta = -2 lam g0, where the generator's gradient vanishes (a fixed point that is not the equilibrium)."""
+    game = g.dirac_gan("wgan", gp=lam, gp_target=g0)
+    traj = np.asarray(g.alternating_gd(game, jnp.array([1.0, 1.0]), 0.1, 5000, n_critic=25))
+    np.testing.assert_allclose(traj[-1], [-2 * lam * g0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(np.asarray(game.field(jnp.asarray(traj[-1]))), [0.0, 0.0], atol=1e-9)
+
+
+@pytest.mark.parametrize("h", [0.2, 0.1, 0.05])
+def test_non_saturating_simultaneous_gd_settles_on_a_cycle_of_radius_sqrt_2h(h, x64):
+    traj = np.asarray(g.simultaneous_gd(g.dirac_gan("non_saturating"), jnp.array([1.0, 1.0]), h, 20_000))
+    r = np.linalg.norm(traj, axis=1)[-2000:]
+    assert r.mean() == pytest.approx(math.sqrt(2 * h), rel=0.05)
