@@ -331,7 +331,7 @@ def test_clipped_critic_estimate_grows_with_w(key):
 
     x = 0.3 * jax.random.normal(key, (256, 1))
     w = jnp.array([0.25, 0.5, 1.0, 2.0])
-    fit = C.fit_critics(jnp.stack([jax.random.key(5)] * 4), jnp.stack([x] * 4), x[None] + w[:, None, None], 200,
+    fit = C.fit_critics(jax.random.key(5), jnp.stack([x] * 4), x[None] + w[:, None, None], 200,
                         hidden=(8, 8), optimizer=T.rmsprop(2e-4), batch_size=32, paired=True)
     assert np.all(np.diff(fit.estimate) > 0) and fit.estimate[0] > 0, fit.estimate
 

@@ -2,18 +2,19 @@
 
 * :func:`gan_discriminator_step`, :func:`wgan_critic_step` and
   :func:`wgan_gp_critic_step`: one update of each, written to be read side by
-  side. WGAN changes four things (Arjovsky et al. 2017, Algorithm 1): no
+  side. WGAN changes four things (Arjovsky et al. 2017, Algorithm 1): (1) no
   sigmoid and (2) no log in the loss, (3) every weight clipped to
   :math:`[-c, c]` after the update, (4) RMSProp instead of a momentum
   optimiser. WGAN-GP replaces the clip by a gradient penalty. Each is a call
   of the training engine's one critic update,
   :func:`gantoy.gan.engine.critic_update`, with the settings named.
-* :func:`fit_critics`: train a whole batch of small critics at once (one
-  compiled program), critic ``i`` between two samples ``real[i]`` and
-  ``fake[i]``, each with its own learning rate and penalty weight if wanted.
-  :func:`gantoy.gan.engine.train_critic` trains critics against one fixed fake
-  distribution; a sweep over pairs (Kantorovich-Rubinstein, WGAN Fig. 2, the
-  snapshots of a training run) needs a different pair per critic.
+* :func:`fit_critic`: train one critic between two fixed samples, one seed,
+  with the engine's critic update and initialisation; pure, so ``jax.vmap``
+  batches it. :func:`fit_critics` is that ``vmap`` over ``m`` pairs (critic
+  ``i`` between ``real[i]`` and ``fake[i]``) and, with ``n_seeds``, over
+  seeds: one compiled program for a whole sweep (Kantorovich-Rubinstein, WGAN
+  Fig. 2, the snapshots of a training run), where
+  :func:`gantoy.gan.engine.train_critic` trains the seeds of one pair of samplers.
 * :func:`critic_estimate`: :math:`\\mathbb{E}_r f - \\mathbb{E}_g f` on fresh samples,
   the critic's estimate of :math:`K \\cdot W_1`.
 * :func:`update_cosines`: :math:`\\cos(\\text{update}, -g)` of an optimiser fed a
@@ -39,6 +40,7 @@ import numpy as np
 import optax
 from jax.typing import ArrayLike
 
+from gantoy._checks import _as_keys, _concrete
 from gantoy.gan import losses as L
 from gantoy.gan.nets import mlp_apply, mlp_init
 from gantoy.gan.engine import Optimizer, adam, critic_update, input_grad, make_optimizer, rmsprop, tree_cosine
@@ -49,6 +51,7 @@ __all__ = [
     "gan_discriminator_step",
     "wgan_critic_step",
     "wgan_gp_critic_step",
+    "fit_critic",
     "fit_critics",
     "critic_estimate",
     "input_grad",
@@ -298,27 +301,100 @@ def _cosines_runner(optimizer):
 
 # --------------------------------------------------------------------------- many critics at once
 class CriticFit(NamedTuple):
-    """What :func:`fit_critics` returns (leading axis: one entry per critic).
+    """What :func:`fit_critic` returns (and :func:`fit_critics`, with leading axes ``[n_seeds, m]``).
 
     Attributes:
-      d_params: the trained critics, ``[(W [m, a, b], b [m, b]), ...]``.
-      estimate: ``[m]`` :func:`critic_estimate` over the whole two samples.
-      metrics: ``{name: [m, n_steps]}`` numpy arrays: ``loss`` (the critic
-        loss without penalty on each minibatch, before the update: ``-loss``
-        is the running estimate), ``grad_norm``, ``cos`` (cos(update,
-        -gradient), 0 when the gradient is 0) and ``max_abs_weight`` (after
-        each update).
+      d_params: the trained critic, ``[(W, b), ...]``.
+      estimate: :func:`critic_estimate` over the whole two samples.
+      metrics: ``{name: [n_steps]}``: ``loss`` (the critic loss without penalty
+        on each minibatch, before the update: ``-loss`` is the running
+        estimate), ``grad_norm``, ``cos`` (cos(update, -gradient), 0 when the
+        gradient is 0) and ``max_abs_weight`` (after each update).
     """
 
     d_params: Any
-    estimate: np.ndarray
+    estimate: Any
     metrics: dict
 
 
 _LOSSES = ("gan", "wgan")
 
 
-def fit_critics(
+def _check_fit(loss, n_steps, batch_size, clip, gp_weight, hidden):
+    if loss not in _LOSSES:
+        raise ValueError(f"loss must be one of {_LOSSES}; got {loss!r}")
+    n_steps, batch_size = int(n_steps), int(batch_size)
+    for name, v in (("n_steps", n_steps), ("batch_size", batch_size)):
+        if v < 1:
+            raise ValueError(f"{name} must be >= 1; got {v}")
+    if clip is not None and not clip > 0:
+        raise ValueError(f"clip c must be > 0 or None; got {clip}")
+    use_gp = gp_weight is not None
+    if use_gp:
+        lam = _concrete(gp_weight)
+        if lam is not None and not np.all(lam > 0):
+            raise ValueError(f"gp_weight must be > 0 (or None: no penalty); got {gp_weight}")
+    if loss == "gan" and (use_gp or clip is not None):
+        raise ValueError("loss='gan' takes neither clip nor gp_weight (pass clip=None)")
+    if loss == "wgan" and use_gp and clip is not None:
+        raise ValueError("loss='wgan' takes at most one of clip (WGAN) or gp_weight > 0 (WGAN-GP)")
+    hidden = tuple(int(h) for h in hidden)
+    if hidden and min(hidden) < 1:
+        raise ValueError(f"hidden widths must be >= 1; got {hidden}")
+    return n_steps, batch_size, use_gp, hidden
+
+
+def _check_pair(real, fake, paired, batch: tuple = ()):
+    real, fake = jnp.asarray(real), jnp.asarray(fake)
+    k = len(batch)
+    want = "[" + ", ".join(batch + ("n", "d")) + "]"
+    if real.ndim != k + 2 or fake.ndim != k + 2 or real.shape[:k] != fake.shape[:k] or real.shape[-1] != fake.shape[-1]:
+        raise ValueError(f"real and fake must be {want} and {want[:-4]}n', d]; got {real.shape} and {fake.shape}")
+    same = _concrete(paired)
+    if (same is None or np.any(same)) and real.shape[-2] != fake.shape[-2]:
+        raise ValueError(f"paired needs equal sample sizes; got {real.shape[-2]} and {fake.shape[-2]}")
+    return real, fake
+
+
+def _check_d(d_params, lead, sizes):
+    if d_params is None:
+        return
+    got = tuple(tuple(int(n) for n in w.shape) for w, _ in d_params)
+    want = tuple(lead + (a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+    if got != want:
+        raise ValueError(f"d_params must have weight shapes {want}; got {got}")
+
+
+def _fit_one(key, real, fake, lr, gp_weight, paired, d_params, *, sizes, n_steps, loss, optimizer, clip, use_gp,
+             batch_size):
+    """One critic, no checks: pure, so :func:`jax.vmap` batches it over pairs and seeds."""
+    if d_params is None:  # the engine's critic initialisation for this key (gantoy.gan.engine.train_critic)
+        d_params = mlp_init(jax.random.fold_in(key, 0), sizes, dtype=real.dtype)
+        if clip is not None:
+            d_params = L.clip_weights(d_params, clip)
+    k_train = jax.random.fold_in(key, 1)
+    tx = optax.chain(make_optimizer(optimizer._replace(lr=1.0)), optax.scale(lr))  # linear in lr
+
+    def body(carry, t):
+        d, s = carry
+        k_r, k_f, k_gp = jax.random.split(jax.random.fold_in(k_train, t), 3)
+        i_r = jax.random.randint(k_r, (batch_size,), 0, real.shape[0])
+        i_f = jnp.where(paired, i_r, jax.random.randint(k_f, (batch_size,), 0, fake.shape[0]))
+        d, s, info = critic_update(d, s, real[i_r], fake[i_f], tx=tx, loss=loss, clip=clip,
+                                   gp_weight=gp_weight if use_gp else None, key=k_gp)
+        out = {
+            "loss": info.loss,
+            "grad_norm": optax.tree.norm(info.grads),
+            "cos": tree_cosine(info.updates, jax.tree_util.tree_map(jnp.negative, info.grads)),
+            "max_abs_weight": max_abs_weight(d),
+        }
+        return (d, s), out
+
+    (d, _), ms = jax.lax.scan(body, (d_params, tx.init(d_params)), jnp.arange(n_steps))
+    return CriticFit(d, critic_estimate(d, real, fake), ms)
+
+
+def fit_critic(
     key: jax.Array,
     real: ArrayLike,
     fake: ArrayLike,
@@ -329,138 +405,155 @@ def fit_critics(
     optimizer: Optimizer = rmsprop(5e-5),
     lr: ArrayLike | None = None,
     clip: float | None = 0.01,
-    gp_weight: ArrayLike = 0.0,
+    gp_weight: ArrayLike | None = None,
     batch_size: int = 64,
     paired: ArrayLike = False,
     d_params=None,
 ) -> CriticFit:
-    """Train ``m`` critics at once, critic ``i`` between the samples ``real[i]`` and ``fake[i]``.
+    """Train one critic (or GAN discriminator) between two fixed samples, one seed.
 
-    Every pair of distributions is given by two finite samples (drawn once;
-    the critic's minibatches are drawn from them with replacement), so pairs
-    of any kind share one compiled program: translated or scaled copies of a
-    distribution (whose exact :math:`W_1` is known in closed form), or the
-    data against a generator's snapshot. Each step applies
-    :func:`gan_discriminator_step` (``loss="gan"``), :func:`wgan_critic_step`
-    (``loss="wgan"``, ``clip``) or :func:`wgan_gp_critic_step` (``loss="wgan"``,
-    ``clip=None``, ``gp_weight > 0``). Critics start from PyTorch's
-    initialisation (:func:`gantoy.gan.nets.mlp_init`), clipped when ``clip`` is set.
+    Each of the ``n_steps`` updates draws a minibatch of ``batch_size`` from
+    each sample (with replacement) and applies the training engine's one
+    critic update, :func:`gantoy.gan.engine.critic_update`:
+    :func:`gan_discriminator_step` (``loss="gan"``, ``clip=None``),
+    :func:`wgan_critic_step` (``loss="wgan"``, ``clip=c``) or
+    :func:`wgan_gp_critic_step` (``loss="wgan"``, ``clip=None``,
+    ``gp_weight=λ``). The critic starts as the engine's does for this key
+    (:func:`gantoy.gan.nets.mlp_init` with ``fold_in(key, 0)``, clipped when
+    ``clip`` is set); step ``t`` draws from ``fold_in(fold_in(key, 1), t)``.
+    Afterwards
+
+    .. math:: \\hat W = \\frac1n \\sum_i f(x^r_i) - \\frac1{n'} \\sum_j f(x^g_j)
+
+    over the whole two samples (:func:`critic_estimate`), which is
+    :math:`K \\cdot W_1` for the best :math:`K`-Lipschitz :math:`f`.
+
+    The function is pure: ``jax.vmap`` it over keys (seeds) or over pairs
+    (``real``, ``fake``, ``lr``, ``gp_weight``, ``paired``, ``d_params``), as
+    :func:`fit_critics` does.
 
     Args:
-      key: a PRNG key (critic ``i`` uses ``fold_in(key, i)``) or ``[m]`` keys,
-        one per critic (equal keys: equal initialisation and minibatch indices,
-        the same critic recipe on different pairs).
-      real, fake: ``[m, n, d]`` and ``[m, n', d]`` samples.
-      n_steps: updates per critic.
-      loss: ``"gan"`` (discriminator) or ``"wgan"`` (critic).
-      hidden: hidden widths.
+      key: one PRNG key.
+      real, fake: ``[n, d]`` and ``[n', d]`` samples.
+      n_steps: updates.
+      loss: ``"gan"`` (discriminator, cross-entropy on the logit) or ``"wgan"``.
+      hidden: hidden widths of the ReLU MLP ``d -> hidden -> 1``.
       optimizer: an :class:`gantoy.gan.engine.Optimizer` (its ``lr`` is used
         unless ``lr`` is given).
-      lr: optional learning rate per critic, a float or ``[m]``.
+      lr: optional learning rate (may be traced: the update is linear in it).
       clip: WGAN's clipping bound, or ``None``.
-      gp_weight: WGAN-GP's :math:`\\lambda`, a float or ``[m]`` (``0``: no penalty).
+      gp_weight: WGAN-GP's :math:`\\lambda > 0`, or ``None`` (no penalty). With
+        ``loss="wgan"`` and neither ``clip`` nor ``gp_weight`` the critic is
+        unconstrained: its loss has no minimum and its estimate grows without
+        bound (what the clip or the penalty prevents).
       batch_size: samples per side and step.
-      paired: bool or ``[m]`` bools: draw the same indices on both sides
-        (needs ``n == n'``). For ``fake[i] = T(real[i])`` (a translation, a
-        scaling) this removes most of the sampling noise from the gradients
-        without changing their expectation, so small distances become
-        measurable; the gradient penalty then interpolates along the pairs
-        ``(real_j, T(real_j))``.
-      d_params: optional starting critics, a batch with leading axis ``m``
-        (e.g. :attr:`CriticFit.d_params` of an earlier call, to continue
-        training or to start from a critic trained on another pair); default
-        a fresh initialisation from each critic's key. The optimiser state
-        starts afresh.
+      paired: draw the same indices on both sides (needs ``n == n'``). For
+        ``fake = T(real)`` (a translation, a scaling) this removes most of the
+        sampling noise from the gradients without changing their expectation;
+        the gradient penalty then interpolates along the pairs
+        ``(x_j, T(x_j))``.
+      d_params: optional starting critic (to continue training, or to start
+        from a critic trained on another pair); the optimiser state starts afresh.
 
     Returns:
-      A :class:`CriticFit`.
+      A :class:`CriticFit` (jax arrays; ``metrics`` are ``[n_steps]``).
+
+    References:
+      Arjovsky et al. 2017, Algorithm 1, Fig. 2 and Sec. 3; Gulrajani et al. 2017, Algorithm 1.
+
+    >>> x = 0.3 * jax.random.normal(jax.random.key(0), (500, 1))
+    >>> fit = fit_critic(jax.random.key(1), x, x + 1.0, 50, hidden=(16,), optimizer=rmsprop(1e-3), paired=True)
+    >>> fit.estimate.shape, fit.metrics["loss"].shape, bool(fit.metrics["max_abs_weight"].max() <= 0.01)
+    ((), (50,), True)
+    """
+    n_steps, batch_size, use_gp, hidden = _check_fit(loss, n_steps, batch_size, clip, gp_weight, hidden)
+    key = _as_keys(key)[0]
+    real, fake = _check_pair(real, fake, paired)
+    sizes = (int(real.shape[-1]),) + hidden + (1,)
+    _check_d(d_params, (), sizes)
+    lr = jnp.asarray(optimizer.lr if lr is None else lr, real.dtype)
+    gp = jnp.asarray(gp_weight if use_gp else 0.0, real.dtype)
+    return _fit_one(key, real, fake, lr, gp, jnp.asarray(paired, bool), d_params, sizes=sizes, n_steps=n_steps,
+                    loss=loss, optimizer=optimizer, clip=clip, use_gp=use_gp, batch_size=batch_size)
+
+
+def fit_critics(
+    key: jax.Array,
+    real: ArrayLike,
+    fake: ArrayLike,
+    n_steps: int,
+    *,
+    n_seeds: int | None = None,
+    lr: ArrayLike | None = None,
+    gp_weight: ArrayLike | None = None,
+    paired: ArrayLike = False,
+    d_params=None,
+    **kw,
+) -> CriticFit:
+    """:func:`fit_critic` on ``m`` pairs at once, for one seed or ``n_seeds`` seeds: one compiled program.
+
+    Critic ``i`` is trained between ``real[i]`` and ``fake[i]``. A seed is
+    one key: with ``n_seeds=None`` every pair's critic uses ``key`` (the same
+    initialisation and minibatch indices on every pair: one critic recipe
+    applied to different pairs, so that differences between the pairs' results
+    come from the pairs); with ``n_seeds=S`` seed ``s`` uses
+    ``seed_keys(key, S)[s]`` (:func:`gantoy.gan.engine.seed_keys`) and the
+    results get a leading ``[S]`` axis. This is ``jax.vmap`` of
+    :func:`fit_critic` over the pairs, and over the seeds' keys.
+
+    Args:
+      key: one PRNG key (a batch of keys is refused: ask for seeds with ``n_seeds``).
+      real, fake: ``[m, n, d]`` and ``[m, n', d]`` samples.
+      n_steps: updates per critic.
+      n_seeds: ``None`` (one seed) or the number of seeds.
+      lr, gp_weight, paired: as for :func:`fit_critic`, one value or ``[m]``
+        (one per pair, the same for every seed).
+      d_params: optional starting critics, ``[m, ...]`` (or ``[n_seeds, m, ...]``),
+        e.g. :attr:`CriticFit.d_params` of an earlier call.
+      **kw: ``loss``, ``hidden``, ``optimizer``, ``clip``, ``batch_size`` of :func:`fit_critic`.
+
+    Returns:
+      A :class:`CriticFit` with numpy arrays: ``estimate`` ``[m]`` (or
+      ``[n_seeds, m]``), metrics ``[m, n_steps]`` (or ``[n_seeds, m, n_steps]``).
 
     References:
       Arjovsky et al. 2017, Fig. 2 and Sec. 3; Gulrajani et al. 2017, Fig. 1.
 
-    >>> x = 0.3 * jax.random.normal(jax.random.key(0), (2, 500, 1))
-    >>> fit = fit_critics(jax.random.key(1), x, x + jnp.array([1.0, 4.0])[:, None, None], 50,
-    ...                   hidden=(16,), optimizer=rmsprop(1e-3), paired=True)
-    >>> fit.estimate.shape, bool(fit.metrics["max_abs_weight"].max() <= 0.01)
-    ((2,), True)
+    >>> x = 0.3 * jax.random.normal(jax.random.key(0), (500, 1))
+    >>> pairs = jnp.stack([x, x]), jnp.stack([x + 1.0, x + 4.0])
+    >>> fit = fit_critics(jax.random.key(1), *pairs, 50, n_seeds=3, hidden=(16,), optimizer=rmsprop(1e-3), paired=True)
+    >>> fit.estimate.shape, fit.metrics["loss"].shape
+    ((3, 2), (3, 2, 50))
     """
-    if loss not in _LOSSES:
-        raise ValueError(f"loss must be one of {_LOSSES}; got {loss!r}")
-    n_steps, batch_size = int(n_steps), int(batch_size)
-    for name, v in (("n_steps", n_steps), ("batch_size", batch_size)):
-        if v < 1:
-            raise ValueError(f"{name} must be >= 1; got {v}")
-    if clip is not None and not clip > 0:
-        raise ValueError(f"clip c must be > 0 or None; got {clip}")
-    real = jnp.asarray(real)
-    fake = jnp.asarray(fake)
-    if real.ndim != 3 or fake.ndim != 3 or real.shape[0] != fake.shape[0] or real.shape[2] != fake.shape[2]:
-        raise ValueError(f"real and fake must be [m, n, d] and [m, n', d]; got {real.shape} and {fake.shape}")
+    unknown = set(kw) - {"loss", "hidden", "optimizer", "clip", "batch_size"}
+    if unknown:
+        raise TypeError(f"fit_critics got unexpected arguments {sorted(unknown)}")
+    loss = kw.get("loss", "wgan")
+    hidden = kw.get("hidden", (64, 64, 64))
+    optimizer = kw.get("optimizer", rmsprop(5e-5))
+    clip = kw.get("clip", 0.01)
+    batch_size = kw.get("batch_size", 64)
+    n_steps, batch_size, use_gp, hidden = _check_fit(loss, n_steps, batch_size, clip, gp_weight, hidden)
+    keys, batched = _as_keys(key, n_seeds)
+    real, fake = _check_pair(real, fake, paired, ("m",))
     m = real.shape[0]
-    pairs = jnp.broadcast_to(jnp.asarray(paired, bool), (m,))
-    if bool(jnp.any(pairs)) and real.shape[1] != fake.shape[1]:
-        raise ValueError(f"paired needs equal sample sizes; got {real.shape[1]} and {fake.shape[1]}")
-    use_gp = bool(np.any(np.asarray(gp_weight) > 0))
-    if loss == "gan" and (use_gp or clip is not None):
-        raise ValueError("loss='gan' takes neither clip nor gp_weight (pass clip=None)")
-    if loss == "wgan" and use_gp == (clip is not None):
-        raise ValueError("loss='wgan' needs exactly one of clip (WGAN) or gp_weight > 0 (WGAN-GP)")
-    lrs = jnp.broadcast_to(jnp.asarray(optimizer.lr if lr is None else lr, real.dtype), (m,))
-    gps = jnp.broadcast_to(jnp.asarray(gp_weight, real.dtype), (m,))
-    if jnp.ndim(key) == 0:
-        keys = jax.vmap(lambda i: jax.random.fold_in(key, i))(jnp.arange(m))
-    elif jnp.shape(key) == (m,):
-        keys = key
-    else:
-        raise ValueError(f"key must be one key or [{m}] keys (one per critic); got shape {jnp.shape(key)}")
-    sizes = (int(real.shape[2]),) + tuple(int(h) for h in hidden) + (1,)
-    if d_params is None:
-        d_params = _init_runner(sizes, real.dtype)(keys)
-    else:
-        got = tuple(tuple(int(n) for n in w.shape) for w, _ in d_params)
-        want = tuple((m, a, b) for a, b in zip(sizes[:-1], sizes[1:]))
-        if got != want:
-            raise ValueError(f"d_params must be a batch of {m} critics with weight shapes {want}; got {got}")
-    run = _fit_runner(sizes, n_steps, loss, optimizer, clip, use_gp, batch_size)
-    d, est, ms = run(keys, d_params, real, fake, pairs, lrs, gps)
-    return CriticFit(d, np.asarray(est), {k: np.asarray(v) for k, v in ms.items()})
+    sizes = (int(real.shape[-1]),) + hidden + (1,)
+    d_seeds = d_params is not None and batched and d_params[0][0].ndim == 4
+    _check_d(d_params, ((len(keys),) if d_seeds else ()) + (m,), sizes)
+    per_pair = lambda v, dtype: jnp.broadcast_to(jnp.asarray(v, dtype), (m,))
+    lrs = per_pair(optimizer.lr if lr is None else lr, real.dtype)
+    gps = per_pair(gp_weight if use_gp else 0.0, real.dtype)
+    pairs = per_pair(paired, bool)
+    run = _fit_runner(sizes, n_steps, loss, optimizer, clip, use_gp, batch_size, batched, d_params is not None, d_seeds)
+    out = run(keys, real, fake, lrs, gps, pairs, d_params)
+    return CriticFit(out.d_params, np.asarray(out.estimate), {k: np.asarray(v) for k, v in out.metrics.items()})
 
 
 @functools.lru_cache(maxsize=32)
-def _init_runner(sizes, dtype):
-    return jax.jit(jax.vmap(lambda k: mlp_init(jax.random.split(k)[0], sizes, dtype=dtype)))
-
-
-@functools.lru_cache(maxsize=32)
-def _fit_runner(sizes, n_steps, loss, optimizer, clip, use_gp, batch_size):
-    def one(key, d, real, fake, paired, lr, gp):
-        tx = optax.chain(make_optimizer(optimizer._replace(lr=1.0)), optax.scale(lr))  # linear in lr
-        k_train = jax.random.split(key)[1]
-        if clip is not None:
-            d = L.clip_weights(d, clip)
-
-        def body(carry, t):
-            d, s = carry
-            k_r, k_f, k_gp = jax.random.split(jax.random.fold_in(k_train, t), 3)
-            i_r = jax.random.randint(k_r, (batch_size,), 0, real.shape[0])
-            i_f = jnp.where(paired, i_r, jax.random.randint(k_f, (batch_size,), 0, fake.shape[0]))
-            x_r, x_f = real[i_r], fake[i_f]
-            if loss == "gan":
-                d, s, info = gan_discriminator_step(d, s, x_r, x_f, tx=tx)
-            elif use_gp:
-                d, s, info = wgan_gp_critic_step(k_gp, d, s, x_r, x_f, tx=tx, gp_weight=gp)
-            else:
-                d, s, info = wgan_critic_step(d, s, x_r, x_f, tx=tx, clip=clip)
-            neg = jax.tree_util.tree_map(jnp.negative, info.grads)
-            out = {
-                "loss": info.loss,
-                "grad_norm": optax.tree.norm(info.grads),
-                "cos": tree_cosine(info.updates, neg),
-                "max_abs_weight": max_abs_weight(d),
-            }
-            return (d, s), out
-
-        (d, _), ms = jax.lax.scan(body, (d, tx.init(d)), jnp.arange(n_steps))
-        return d, critic_estimate(d, real, fake), ms
-
-    return jax.jit(jax.vmap(one))
+def _fit_runner(sizes, n_steps, loss, optimizer, clip, use_gp, batch_size, batched, has_d, d_seeds):
+    one = functools.partial(_fit_one, sizes=sizes, n_steps=n_steps, loss=loss, optimizer=optimizer, clip=clip,
+                            use_gp=use_gp, batch_size=batch_size)
+    over_pairs = jax.vmap(one, in_axes=(None, 0, 0, 0, 0, 0, 0 if has_d else None))
+    if batched:
+        over_pairs = jax.vmap(over_pairs, in_axes=(0, None, None, None, None, None, 0 if d_seeds else None))
+    return jax.jit(over_pairs)
