@@ -1,6 +1,7 @@
 """gantoy.studies.vanishing: k critic steps per G step at runtime, frozen-G runs, summaries."""
 
 import jax
+import jax.flatten_util
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -140,3 +141,75 @@ def test_errors():
             call()
     with pytest.raises(ValueError, match="n_seeds=2"):  # batched generators need as many seeds
         V.freeze_generator_every(KEY, CFG, train(KEY, CFG, 0, n_seeds=2, metrics=()).state.g_params, 10, every=10)
+
+
+# ----------------------------------------------------------------- Arjovsky & Bottou Thm. 2.4, numerically
+from scipy import stats as _stats  # noqa: E402
+
+from gantoy.measures.distributions import gaussian_mixture  # noqa: E402
+
+PR1, PG1 = gaussian_mixture([[4.0]], 0.3), gaussian_mixture([[0.0]], 0.3)
+CFG1 = gan_config(PR1, "minimax", z_dim=1, g_hidden=(), d_hidden=(16,), batch_size=16, d_opt=adam(1e-3, 0.5))
+G1 = [(jnp.array([[0.3]]), jnp.array([0.0]))]  # g(z) = 0.3 z has the law PG1
+Z1 = jax.random.normal(jax.random.key(7), (256, 1))
+
+
+def test_jacobian_bound_closed_form_and_finite_differences():
+    # linear generator g(z) = w z + b: J = (z, 1), so M^2 = 1 + mean z^2
+    np.testing.assert_allclose(float(V.jacobian_bound(CFG1, G1, Z1)) ** 2, 1 + float(jnp.mean(Z1 ** 2)), rtol=1e-5)
+    # a small MLP generator against central finite differences of every parameter
+    cfg = gan_config(PR1, "minimax", z_dim=1, g_hidden=(3,))
+    g = init(jax.random.key(2), cfg).g_params
+    z = jnp.array([[0.4], [-1.1], [2.0]])
+    flat, unravel = jax.flatten_util.ravel_pytree(g)
+    f = lambda p: np.asarray(V.generate(cfg, unravel(jnp.asarray(p, jnp.float32)), z))[:, 0].astype(float)
+    h = 1e-2
+    fd = np.stack([(f(flat + h * e) - f(flat - h * e)) / (2 * h) for e in np.eye(flat.size)], axis=1)
+    np.testing.assert_allclose(float(V.jacobian_bound(cfg, g, z)), np.sqrt(np.mean(np.sum(fd ** 2, 1))), rtol=2e-3)
+
+
+def test_theorem24_trace_bound_gradient_and_distance():
+    grid = jnp.linspace(-2.0, 6.0, 81)[:, None]
+    tr = V.theorem24_trace(jax.random.key(0), CFG1, G1, PR1, PG1, [0, 40, 400], Z1, grid)
+    assert tr.steps.tolist() == [0, 40, 400]
+    assert np.all(tr.grad_norm <= tr.bound)  # the theorem
+    assert tr.d_star_max[0] < 1e-12
+    d = tr.state.d_params
+    x = np.asarray(V.generate(CFG1, G1, Z1))[:, 0].astype(float)
+    logit = lambda xs: np.asarray(V.critic_fn(CFG1, d)(jnp.asarray(xs[:, None], jnp.float32)), float)
+    sig = lambda t: 1 / (1 + np.exp(-t))
+    # D* = p_r / (p_r + p_g) from scipy densities, and D's own value and slope by finite differences
+    pr, pg = _stats.norm(4, 0.3).pdf(x), _stats.norm(0, 0.3).pdf(x)
+    d_star = pr / (pr + pg)
+    h = 1e-3
+    slope = (sig(logit(x + h)) - sig(logit(x - h))) / (2 * h)
+    np.testing.assert_allclose(tr.eps_value[-1], np.max(np.abs(sig(logit(x)) - d_star)), rtol=1e-3)
+    np.testing.assert_allclose(tr.eps_grad[-1], np.max(np.abs(slope)), rtol=2e-2)
+    # the gradient of mean log(1 - D(w z + b)) over (w, b), by central differences
+    zz = np.asarray(Z1)[:, 0].astype(float)
+    loss = lambda w, b: np.mean(np.log1p(-sig(logit(w * zz + b))))
+    hw = 1e-3
+    gw = (loss(0.3 + hw, 0.0) - loss(0.3 - hw, 0.0)) / (2 * hw)
+    gb = (loss(0.3, hw) - loss(0.3, -hw)) / (2 * hw)
+    np.testing.assert_allclose(tr.grad_norm[-1], np.hypot(gw, gb), rtol=5e-2)
+
+
+def test_seed_bootstrap_matches_binomial_quantiles():
+    v = np.array([1.0] * 7 + [0.0])
+    lo, hi = V.seed_bootstrap(jax.random.key(3), v, lambda s: np.mean(s >= 0.5), n_boot=20000, coverage=0.9)
+    b = _stats.binom(8, 7 / 8)
+    assert (lo, hi) == (b.ppf(0.05) / 8, b.ppf(0.95) / 8)
+
+
+def test_theorem24_errors():
+    grid = jnp.zeros((3, 1))
+    with pytest.raises(ValueError, match="minimax"):
+        V.theorem24_trace(KEY, CFG1.replace(loss="nonsaturating"), G1, PR1, PG1, [0, 1], Z1, grid)
+    with pytest.raises(ValueError, match="increase strictly from 0"):
+        V.theorem24_trace(KEY, CFG1, G1, PR1, PG1, [1, 2], Z1, grid)
+    with pytest.raises(ValueError, match="z must have shape"):
+        V.jacobian_bound(CFG1, G1, jnp.zeros((3, 2)))
+    with pytest.raises(ValueError, match="s >= 2"):
+        V.seed_bootstrap(KEY, np.ones(1))
+    with pytest.raises(ValueError, match="coverage"):
+        V.seed_bootstrap(KEY, np.ones(3), coverage=1.0)

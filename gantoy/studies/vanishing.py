@@ -27,7 +27,11 @@ compiled program serves every ``k`` of a sweep and the frozen-generator runs
 * :func:`freeze_generator_every` -- the Arjovsky-Bottou experiment, with a
   record at critic step 0 (the untrained D) and every ``every`` steps after.
 * :func:`critic_steps_sweep` -- the same initial state trained with each ``k``.
-* :func:`decades_fallen`, :func:`first_step_reaching` -- summaries.
+* :func:`theorem24_trace` -- Arjovsky & Bottou's Thm. 2.4 made numerical: the
+  minimax gradient, the distance :math:`\|D - D^*\|` to a closed-form optimal
+  discriminator and the bound :math:`M\varepsilon/(1-\varepsilon)` along D's training
+  (:func:`jacobian_bound` estimates :math:`M`).
+* :func:`decades_fallen`, :func:`first_step_reaching`, :func:`seed_bootstrap` -- summaries.
 
 References:
   Arjovsky, Bottou (2017), "Towards Principled Methods for Training GANs",
@@ -55,11 +59,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from gantoy._checks import _as_keys
+from gantoy.studies.optimal import optimal_logit
 from gantoy.gan.engine import (
     GANConfig,
     GANState,
     TrainResult,
     critic_fn,
+    critic_input_grad,
     generate,
     generator_grad_norms,
     train,
@@ -74,6 +80,10 @@ __all__ = [
     "critic_steps_sweep",
     "decades_fallen",
     "first_step_reaching",
+    "BoundTrace",
+    "jacobian_bound",
+    "theorem24_trace",
+    "seed_bootstrap",
 ]
 
 #: What :func:`freeze_generator_every` records (names of :data:`gantoy.gan.engine.STEP_METRICS`).
@@ -341,3 +351,222 @@ def first_step_reaching(values, level: float, steps=None) -> np.ndarray:
     hit = v >= level
     first = np.argmax(hit, axis=-1)
     return np.where(hit.any(axis=-1), steps[first], -1)
+
+
+# --------------------------------------------------------------------------- Arjovsky & Bottou, Thm. 2.4
+class BoundTrace(NamedTuple):
+    """What :func:`theorem24_trace` returns (one seed).
+
+    Attributes:
+      steps: ``[r]`` critic updates at the records.
+      grad_norm: ``[r]`` :math:`\\|\\nabla_\\theta \\frac1n \\sum_i \\log(1 - D(g_\\theta(z_i)))\\|_2`.
+      eps: ``[r]`` :math:`\\varepsilon = \\max_i |D - D^*|(x_i) + \\max_i |\\nabla_x D - \\nabla_x D^*|(x_i)`
+        over the generator's samples :math:`x_i = g_\\theta(z_i)`.
+      eps_value, eps_grad: ``[r]`` the two terms of ``eps``.
+      eps_line: ``[r]`` the same norm over the whole grid ``grid`` (the theorem's sup over the space).
+      bound: ``[r]`` :math:`M\\varepsilon/(1-\\varepsilon)` (``inf`` where :math:`\\varepsilon \\ge 1`).
+      m: :math:`M = (\\frac1n \\sum_i \\|J_\\theta g_\\theta(z_i)\\|_2^2)^{1/2}`.
+      d_star_max: ``[2]`` :math:`\\max_i D^*(x_i)` and :math:`\\max_i |\\nabla_x D^*(x_i)|` (how perfect
+        :math:`D^*` is on the samples).
+      state: the final engine state (frozen G, trained D).
+    """
+
+    steps: np.ndarray
+    grad_norm: np.ndarray
+    eps: np.ndarray
+    eps_value: np.ndarray
+    eps_grad: np.ndarray
+    eps_line: np.ndarray
+    bound: np.ndarray
+    m: float
+    d_star_max: np.ndarray
+    state: GANState
+
+
+def jacobian_bound(config: GANConfig, g_params, z: jax.Array) -> jax.Array:
+    r"""Thm. 2.4's :math:`M`: the root mean square over ``z`` of the generator's parameter Jacobian's norm.
+
+    .. math::
+       M = \Big(\frac1n \sum_i \|J_\theta g_\theta(z_i)\|_F^2\Big)^{1/2}
+         \;\ge\; \Big(\frac1n \sum_i \|J_\theta g_\theta(z_i)\|_2^2\Big)^{1/2},
+
+    the Frobenius norm over all of G's parameters (equal to the operator norm
+    for one-dimensional data), so :math:`E_z\|J_\theta g_\theta(z)\|_2^2 \le M^2`
+    holds for the empirical latent measure.
+
+    Args:
+      config: the :class:`GANConfig` whose generator ``g_params`` belongs to.
+      g_params: one seed's generator.
+      z: ``[n, z_dim]`` latent codes.
+
+    >>> from gantoy.gan.engine import gan_config, init
+    >>> cfg = gan_config(lambda k, n: jnp.zeros((n, 1)), z_dim=1, g_hidden=())
+    >>> g = init(jax.random.key(0), cfg).g_params          # g(z) = w z + b: J = (z, 1)
+    >>> z = jnp.array([[1.0], [-1.0]])
+    >>> round(float(jacobian_bound(cfg, g, z)) ** 2, 5)    # 1 + mean z^2
+    2.0
+    """
+    z = jnp.asarray(z)
+    if z.ndim != 2 or z.shape[1] != config.z_dim or z.shape[0] < 1:
+        raise ValueError(f"z must have shape [n, {config.z_dim}] with n >= 1; got {z.shape}")
+
+    def sq(zi):
+        jac = jax.jacobian(lambda g: generate(config, g, zi[None])[0])(g_params)
+        return sum(jnp.sum(leaf ** 2) for leaf in jax.tree_util.tree_leaves(jac))
+
+    return jnp.sqrt(jnp.mean(jax.vmap(sq)(z)))
+
+
+def _d_and_slope(config, d_params, x):
+    """D = sigma(l) and |grad_x D| = sigma(l) sigma(-l) |grad_x l| at points ``x [n, d]``."""
+    logit = critic_fn(config, d_params)(x)
+    slope = jnp.linalg.norm(critic_input_grad(config, d_params, x), axis=-1)
+    return jax.nn.sigmoid(logit), jax.nn.sigmoid(logit) * jax.nn.sigmoid(-logit) * slope
+
+
+def _d_star_and_slope(p_real, p_fake, x):
+    logit_fn = lambda xi: optimal_logit(p_real, p_fake, xi[None])[0]
+    logit = jax.vmap(logit_fn)(x)
+    slope = jnp.linalg.norm(jax.vmap(jax.grad(logit_fn))(x), axis=-1)
+    return jax.nn.sigmoid(logit), jax.nn.sigmoid(logit) * jax.nn.sigmoid(-logit) * slope
+
+
+_RECORDERS: dict = {}
+
+
+def _bound_recorder(config, p_real, p_fake):
+    """One compiled recorder per (config, p_real, p_fake); distributions compared by identity."""
+    cache_key = (config, id(p_real), id(p_fake))
+    hit = _RECORDERS.get(cache_key)
+    if hit is not None and hit[0] is p_real and hit[1] is p_fake:
+        return hit[2]
+
+    def rec(state, z, grid):
+        x = generate(config, state.g_params, z)
+        d, dd = _d_and_slope(config, state.d_params, x)
+        s, ds = _d_star_and_slope(p_real, p_fake, x)
+        dl, ddl = _d_and_slope(config, state.d_params, grid)
+        sl, dsl = _d_star_and_slope(p_real, p_fake, grid)
+        grad = generator_grad_norms(config, state.g_params, state.d_params, z)["g_grad_norm_minimax"]
+        return (grad, jnp.max(jnp.abs(d - s)), jnp.max(jnp.abs(dd - ds)),
+                jnp.max(jnp.abs(dl - sl)) + jnp.max(jnp.abs(ddl - dsl)), jnp.max(s), jnp.max(ds))
+
+    fn = jax.jit(rec)
+    if len(_RECORDERS) >= 16:
+        _RECORDERS.clear()
+    _RECORDERS[cache_key] = (p_real, p_fake, fn)
+    return fn
+
+
+def theorem24_trace(
+    key: jax.Array,
+    config: GANConfig,
+    g_params,
+    p_real,
+    p_fake,
+    steps: Sequence[int],
+    z: jax.Array,
+    grid: jax.Array,
+) -> BoundTrace:
+    r"""Train D against a frozen G and follow Arjovsky & Bottou's Thm. 2.4 along the way.
+
+    The theorem: if :math:`D^*` is a perfect discriminator (1 on the data's
+    support, 0 on the generator's), :math:`\|D - D^*\| < \varepsilon` with
+    :math:`\|f\| = \sup_x |f(x)| + \sup_x \|\nabla_x f(x)\|_2`, and
+    :math:`E_z \|J_\theta g_\theta(z)\|_2^2 \le M^2`, then
+
+    .. math::
+       \big\|\nabla_\theta E_z \log(1 - D(g_\theta(z)))\big\|_2 < M \frac{\varepsilon}{1 - \varepsilon}.
+
+    Its proof uses the norm only at the generator's samples, so here the
+    expectation is the mean over the latent codes ``z`` and :math:`\varepsilon`
+    is the sum of :math:`\max_i |D - D^*|` and :math:`\max_i |\nabla_x D - \nabla_x D^*|`
+    over :math:`x_i = g_\theta(z_i)`; :math:`D^*` is the optimal discriminator
+    :math:`p_r/(p_r + p_g)` of :func:`gantoy.studies.optimal.optimal_logit`
+    (``p_fake`` must be the law of :math:`g_\theta(z)`), which is perfect on the
+    samples when the two laws are far apart (``d_star_max`` says how nearly).
+    The same norm over ``grid`` (the theorem's sup over the space) is
+    returned as ``eps_line``. :math:`M` is :func:`jacobian_bound` on ``z``.
+
+    Args:
+      key: one key: D starts from ``init(fold_in(key, 0))``; the critic
+        updates between records ``r - 1`` and ``r`` use ``fold_in(key, r)``.
+      config: a minimax config (its ``d_opt`` trains D; its data is :math:`P_r`).
+      g_params: the frozen generator (one seed).
+      p_real, p_fake: distributions with ``log_prob_smoothed`` (the laws of the
+        data and of :math:`g_\theta(z)`).
+      steps: increasing critic-update counts of the records, the first ``0``.
+      z: ``[n, z_dim]`` latent codes for the gradient, :math:`\varepsilon` and :math:`M`.
+      grid: ``[m, d]`` points for ``eps_line``.
+
+    Returns:
+      A :class:`BoundTrace`.
+
+    References:
+      Arjovsky, Bottou (2017), "Towards Principled Methods for Training GANs", Thm. 2.4.
+
+    >>> from gantoy.gan.engine import gan_config, init
+    >>> from gantoy.measures.distributions import gaussian_mixture
+    >>> pr, pg = gaussian_mixture([[4.0]], 0.3), gaussian_mixture([[0.0]], 0.3)
+    >>> cfg = gan_config(pr, "minimax", z_dim=1, g_hidden=(), d_hidden=(16,), batch_size=16)
+    >>> g = [(jnp.array([[0.3]]), jnp.array([0.0]))]              # g(z) = 0.3 z: the law pg
+    >>> z = jax.random.normal(jax.random.key(1), (64, 1))
+    >>> tr = theorem24_trace(jax.random.key(0), cfg, g, pr, pg, [0, 50], z, jnp.linspace(-2, 6, 9)[:, None])
+    >>> bool(np.all(tr.grad_norm <= tr.bound)), round(tr.m, 2)
+    (True, 1.48)
+    """
+    if config.loss != "minimax":
+        raise ValueError(f"config.loss must be 'minimax' (Thm. 2.4 bounds that gradient); got {config.loss!r}")
+    steps = [_check_int(s, "each step", low=0) for s in steps]
+    if not steps or steps[0] != 0 or any(b <= a for a, b in zip(steps, steps[1:])):
+        raise ValueError(f"steps must increase strictly from 0; got {steps}")
+    z = jnp.asarray(z)
+    grid = jnp.asarray(grid)
+    if grid.ndim != 2 or grid.shape[0] < 1:
+        raise ValueError(f"grid must have shape [m, d]; got {grid.shape}")
+    m = float(jacobian_bound(config, g_params, z))
+    state = train(key, config, 0, metrics=()).state._replace(g_params=g_params)
+    rec = _bound_recorder(config, p_real, p_fake)
+    out = [rec(state, z, grid)]
+    for r, (a, b) in enumerate(zip(steps, steps[1:]), start=1):
+        state = run_k(jax.random.fold_in(key, r), config, 1, k=b - a, freeze=True, state=state, metrics=()).state
+        out.append(rec(state, z, grid))
+    grad, ev, eg, el, smax, dsmax = (np.array([float(o[i]) for o in out]) for i in range(6))
+    eps = ev + eg
+    with np.errstate(divide="ignore"):
+        bound = np.where(eps < 1, m * eps / np.maximum(1 - eps, 1e-300), np.inf)
+    return BoundTrace(np.asarray(steps), grad, eps, ev, eg, el, bound, m, np.array([smax.max(), dsmax.max()]), state)
+
+
+def seed_bootstrap(key: jax.Array, values, statistic=np.mean, *, n_boot: int = 2000, coverage: float = 0.9):
+    r"""A percentile bootstrap interval over seeds: resample the seeds with replacement.
+
+    For ``values [s]`` (one number per seed), draw ``n_boot`` resamples
+    :math:`v^{(b)}` of size ``s`` with replacement and return the
+    :math:`(1 \mp c)/2` quantiles of ``statistic(v^(b))`` for coverage ``c``.
+    With ``statistic = lambda v: np.mean(v >= a)`` the resampled statistic is
+    :math:`\mathrm{Binomial}(s, \hat p)/s`, :math:`\hat p` the observed fraction.
+
+    Args:
+      key: the resampling key.
+      values: ``[s]`` per-seed values, ``s >= 2``.
+      statistic: maps ``[s]`` to a number.
+      n_boot: resamples.
+      coverage: in (0, 1).
+
+    Returns:
+      ``(low, high)`` floats.
+
+    >>> lo, hi = seed_bootstrap(jax.random.key(0), np.array([1.0, 1.0, 1.0, 0.0]), n_boot=4000)
+    >>> 0.25 <= lo <= hi <= 1.0
+    True
+    """
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 1 or v.shape[0] < 2:
+        raise ValueError(f"values must have shape [s] with s >= 2; got {v.shape}")
+    n_boot = _check_int(n_boot, "n_boot")
+    if not 0 < coverage < 1:
+        raise ValueError(f"coverage must be in (0, 1); got {coverage!r}")
+    idx = np.asarray(jax.random.randint(key, (n_boot, v.shape[0]), 0, v.shape[0]))
+    stats = np.array([statistic(v[i]) for i in idx], dtype=float)
+    return float(np.quantile(stats, (1 - coverage) / 2)), float(np.quantile(stats, (1 + coverage) / 2))
