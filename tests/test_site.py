@@ -67,8 +67,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 _PAGE_STATE = """async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
-  const body = document.querySelector('div.body') || document.body;
-  const clone = body.cloneNode(true);
+  const clone = document.body.cloneNode(true);
   clone.querySelectorAll('pre, code, script, style, mjx-container, .highlight').forEach(e => e.remove());
   return {
     text: clone.innerText,
@@ -170,3 +169,17 @@ def test_site_in_browser():
         page.screenshot(path=str(shots / "search.png"))
         browser.close()
     assert not problems, "\n".join(problems)
+
+
+def test_figures_draw_no_glyph_they_lack():
+    """Chinese stays out of the matplotlib figures (its fonts have no CJK glyphs):
+    no committed output carries matplotlib's "Glyph ... missing from font" warning."""
+    missing = []
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            for out in cell.get("outputs", []):
+                text = out.get("text", "")
+                text = "".join(text) if isinstance(text, list) else text
+                if re.search(r"Glyph \d+ .*missing from", text):
+                    missing.append(f"{path.name}: {text.strip().splitlines()[0][:120]}")
+    assert not missing, missing

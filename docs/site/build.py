@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import pkgutil
 import re
 import subprocess
@@ -29,6 +30,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # this checkout's gantoy, also when run as a script
+    sys.path.insert(0, str(ROOT))
 CONF = Path(__file__).resolve().parent
 NOTEBOOKS = "notebooks/[0-9][0-9]_*.ipynb"
 API_PACKAGES = ("gantoy.measures", "gantoy.distances", "gantoy.gan", "gantoy.studies", "gantoy.notebook")
@@ -198,7 +201,8 @@ def build(out: Path | str = ROOT / "build" / "site", *, quiet: bool = True) -> P
            "-d", str(ROOT / "build" / "site-doctrees"), str(src), str(out)]
     if quiet:
         cmd.append("-q")
-    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    env = dict(os.environ, MPLBACKEND="Agg",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     subprocess.run(cmd, check=True, cwd=ROOT, env=env)
     return out / "index.html"
 

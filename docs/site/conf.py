@@ -38,14 +38,17 @@ myst_heading_anchors = 3
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "misc.highlighting_failure"]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
-source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
+# .rst first: autosummary writes its generated pages with the first suffix.
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 
 # MathJax 3, bundled (build.py copies tex-svg-full.js into _static/mathjax/):
 # SVG output needs no web fonts, and the "full" component loads no extension
 # files at run time.
 mathjax_path = "mathjax/tex-svg-full.js"
+# $...$ too: the navigation and the previous/next links show a notebook's title
+# as text, and some titles hold math.
 mathjax3_config = {
-    "tex": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]]},
+    "tex": {"inlineMath": [["\\(", "\\)"], ["$", "$"]], "displayMath": [["\\[", "\\]"]]},
 }
 
 autosummary_generate = True
@@ -84,3 +87,5 @@ def setup(app):
     if not _mathjax_file().exists():
         raise FileNotFoundError(f"MathJax 3 not found at {_mathjax_file()}: pip install -e '.[docs]'")
     app.connect("build-finished", _copy_mathjax)
+    # MathJax on every page: the navigation shows titles that hold math.
+    app.set_html_assets_policy("always")
