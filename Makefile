@@ -1,6 +1,6 @@
 # gantoy: two commands do everything. `make demo` and `make test` bootstrap
-# .venv themselves (python3 -m venv + pip install -e .[test,notebooks] at the
-# versions pinned in constraints.txt) on first use and again whenever
+# .venv themselves (python3 -m venv + pip install -e .[test,notebooks,docs] at
+# the versions pinned in constraints.txt) on first use and again whenever
 # pyproject.toml or constraints.txt changes.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -8,14 +8,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOCK := constraints.txt
 
-.PHONY: demo test test-all bench bench-gan clean venv lock lab
+.PHONY: demo test test-all bench bench-gan clean venv lock lab site browser
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c $(LOCK) -e '.[test,notebooks]'
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[test,notebooks,docs]'
 	touch $(STAMP)
 
 # Rewrite constraints.txt with the newest versions pyproject.toml allows,
@@ -26,7 +26,7 @@ lock:
 	rm -rf $(LOCK_VENV)
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LOCK_VENV)/bin/python -m pip install --quiet '.[test,notebooks]'
+	$(LOCK_VENV)/bin/python -m pip install --quiet '.[test,notebooks,docs]'
 	grep '^#' $(LOCK) > $(LOCK).new
 	$(LOCK_VENV)/bin/python -m pip freeze --exclude gantoy >> $(LOCK).new
 	mv $(LOCK).new $(LOCK)
@@ -40,9 +40,27 @@ lab: $(STAMP)
 	test -x $(VENV)/bin/jupyter-lab || $(PY) -m pip install --quiet -c $(LOCK) $(JUPYTERLAB)
 	$(VENV)/bin/jupyter-lab notebooks/
 
-# Execute every notebook headless (outputs written back), print the ledger.
+# Execute every notebook headless (outputs written back), print the ledger,
+# then render the site from the notebooks just written.
 demo: $(STAMP)
 	$(PY) -m gantoy.notebook.demo
+	$(PY) docs/site/build.py
+
+# The site: build/site/index.html, from the committed notebooks (not executed).
+site: $(STAMP)
+	$(PY) docs/site/build.py
+
+# The browser test (tests/test_site.py) needs Debian's chromium and a CJK font.
+# As root (CI) they are installed when missing; elsewhere the test skips and
+# says what to install.
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+browser:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	    && ! dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1; then \
+	  echo "installing $(BROWSER_PACKAGES) (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; \
+	fi
 
 # Parallel test workers (pytest-xdist): one per core, at most 4. The notebooks
 # go first, longest first, one test at a time per worker (--maxschedchunk 1),
@@ -50,12 +68,13 @@ demo: $(STAMP)
 JOBS ?= $(shell $(PYTHON) -c "import os; n = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count(); print(max(1, min(4, n or 1)))")
 XDIST := -n $(JOBS) --dist load --maxschedchunk 1
 
-# The whole default suite: unit, property, doctests and the notebooks.
-test: $(STAMP)
+# The whole default suite: unit, property, doctests, the notebooks and the
+# site in a browser.
+test: $(STAMP) browser
 	MPLBACKEND=Agg $(PY) -m pytest $(XDIST)
 
 # Also the tests marked slow.
-test-all: $(STAMP)
+test-all: $(STAMP) browser
 	MPLBACKEND=Agg $(PY) -m pytest $(XDIST) -m ''
 
 bench: $(STAMP)

@@ -47,7 +47,10 @@ def x64():
 def pytest_collection_modifyitems(config, items):
     """Run the notebooks first, the last (and longest) first: with ``-n`` (pytest-xdist,
     ``make test``) the workers start on the long items and fill in with the short unit
-    tests, instead of ending on one long notebook while the other cores idle."""
+    tests, instead of ending on one long notebook while the other cores idle. The site's
+    browser test follows the notebooks."""
     notebooks = [item for item in items if item.get_closest_marker("notebooks")]
-    rest = [item for item in items if not item.get_closest_marker("notebooks")]
-    items[:] = notebooks[::-1] + rest
+    # The site build and browser test (tests/test_site.py) is the next longest.
+    site = [item for item in items if item.nodeid.endswith("test_site.py::test_site_in_browser")]
+    rest = [item for item in items if not item.get_closest_marker("notebooks") and item not in site]
+    items[:] = notebooks[::-1] + site + rest

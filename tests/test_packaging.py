@@ -66,8 +66,9 @@ def test_runtime_dependencies_are_the_listed_ones():
     assert set(RUNTIME) == RUNTIME_DEPENDENCIES
 
 
-def test_extras_are_the_notebooks_and_the_tests():
-    assert set(EXTRAS) == {"notebooks", "test"}
+def test_extras_are_the_notebooks_the_tests_and_the_site():
+    assert set(EXTRAS) == {"notebooks", "test", "docs"}
+    assert {"sphinx", "myst-nb", "django-static-mathjax", "playwright"} <= set(EXTRAS["docs"])
     assert {"matplotlib", "nbclient", "nbformat", "ipykernel"} <= set(EXTRAS["notebooks"])
     assert not set(RUNTIME) & (set(EXTRAS["notebooks"]) | set(EXTRAS["test"])), "a dependency listed twice"
 
@@ -119,7 +120,7 @@ def test_import_gantoy_loads_the_runtime_dependencies_and_nothing_from_the_extra
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     on_import, loaded = (set(x) for x in json.loads(out.stdout.strip().splitlines()[-1]))
     assert "ot" not in on_import, "import gantoy loads POT (and with it torch or tensorflow if installed)"
-    extras = set(EXTRAS["notebooks"]) | set(EXTRAS["test"])
+    extras = set(EXTRAS["notebooks"]) | set(EXTRAS["test"]) | set(EXTRAS["docs"])
     from_extras = loaded & (_import_names(extras) | {"IPython"})
     assert not from_extras, f"import gantoy loads modules of the extras: {sorted(from_extras)}"
     for dist in RUNTIME:
@@ -143,16 +144,16 @@ def test_lock_pins_the_installed_versions():
     if Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
         pytest.skip("runs in the Makefile's .venv only; other environments resolve their own versions")
     pins = _pins()
-    for name in set(RUNTIME) | set(EXTRAS["notebooks"]) | set(EXTRAS["test"]):
+    for name in set(RUNTIME) | set(EXTRAS["notebooks"]) | set(EXTRAS["test"]) | set(EXTRAS["docs"]):
         installed = Version(importlib.metadata.version(name))
         assert installed == pins[name], f"{name}: installed {installed}, constraints.txt pins {pins[name]}"
 
 
-def test_makefile_installs_both_extras_with_the_lock():
+def test_makefile_installs_the_extras_with_the_lock():
     make = (ROOT / "Makefile").read_text()
     assert re.search(r"^LOCK := constraints\.txt$", make, re.M)
     assert re.search(r"^\$\(STAMP\):.*\bpyproject\.toml\b.*\$\(LOCK\)", make, re.M), "the stamp must depend on the lock"
-    assert re.search(r"pip install .*-c \$\(LOCK\) -e '\.\[test,notebooks\]'", make)
+    assert re.search(r"pip install .*-c \$\(LOCK\) -e '\.\[test,notebooks,docs\]'", make)
 
 
 # ----------------------------------------------------------------------------- conda, licence, torch
