@@ -424,3 +424,16 @@ def test_perturbed_gradients_errors():
         C.perturbed_generator_gradients(jax.random.key(0), p, p, 0.1, x, noise=0.1, space="x")
     with pytest.raises(ValueError, match=r"\[n, 1\]"):
         C.perturbed_generator_gradients(jax.random.key(0), p, p, 0.1, jnp.zeros(3), noise=0.1)
+
+
+def test_collapse_test_separates_collapse_from_an_empty_blob_and_from_coverage(key):
+    ring = gantoy.ring8()
+    three = jnp.repeat(ring.modes[:3], 30, axis=0)  # three adjacent modes: spread 0.35
+    blob = jnp.array([[3.0, 3.0]]) + 0.01 * jax.random.normal(key, (90, 2))  # outside the ring
+    every = jnp.repeat(ring.modes, 12, axis=0)[:90]
+    s = C.summarize_collapse(jnp.stack([three, blob, every])[None], ring)
+    np.testing.assert_allclose(s.spread[0, 0], 0.352, atol=2e-3)
+    assert C.collapse_test(s, max_held=3).tolist() == [[True, False, False]]
+    assert C.collapse_test(s, max_held=3, max_spread=0.3).tolist() == [[False, False, False]]
+    with pytest.raises(ValueError):
+        C.collapse_test(s, max_held=0)
