@@ -766,22 +766,34 @@ def perturbed_generator_gradients(
     if space not in ("probability", "logit"):
         raise ValueError(f"space must be 'probability' or 'logit'; got {space!r}")
 
-    def logit(v):  # log p_r - log p_g at one point [1]
-        return (p_r.log_prob_smoothed(v[None], sigma) - p_g.log_prob_smoothed(v[None], sigma))[0]
+    dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.floating) else jnp.result_type(float)
+    return _perturbed_program(space)(key, p_r, p_g, jnp.asarray(sigma, dtype), x.astype(dtype),
+                                     jnp.asarray(noise, dtype), jnp.asarray(grad_noise, dtype))
 
-    ell = jax.vmap(logit)(x)
-    dell = jax.vmap(jax.grad(logit))(x)[:, 0]
-    k1, k2 = jax.random.split(key)
-    eps = noise * jax.random.normal(k1, ell.shape, ell.dtype)
-    r = grad_noise * jax.random.normal(k2, ell.shape, ell.dtype)
-    d_star = jax.nn.sigmoid(ell)
-    if space == "probability":
-        d = d_star + eps
-        dd = d_star * (1.0 - d_star) * dell + r  # grad D* = D*(1 - D*) grad(logit)
-        return PerturbedGradients(-dd / d, -dd / (1.0 - d), d_star)
-    ell_n, dell_n = ell + eps, dell + r
-    d = jax.nn.sigmoid(ell_n)
-    return PerturbedGradients(-(1.0 - d) * dell_n, -d * dell_n, d_star)
+
+@functools.lru_cache(maxsize=4)
+def _perturbed_program(space: str):
+    """:func:`perturbed_generator_gradients` as one compiled program per noise model."""
+
+    def run(key, p_r, p_g, sigma, x, noise, grad_noise):
+        def logit(v):  # log p_r - log p_g at one point [1]
+            return (p_r.log_prob_smoothed(v[None], sigma) - p_g.log_prob_smoothed(v[None], sigma))[0]
+
+        ell = jax.vmap(logit)(x)
+        dell = jax.vmap(jax.grad(logit))(x)[:, 0]
+        k1, k2 = jax.random.split(key)
+        eps = noise * jax.random.normal(k1, ell.shape, ell.dtype)
+        r = grad_noise * jax.random.normal(k2, ell.shape, ell.dtype)
+        d_star = jax.nn.sigmoid(ell)
+        if space == "probability":
+            d = d_star + eps
+            dd = d_star * (1.0 - d_star) * dell + r  # grad D* = D*(1 - D*) grad(logit)
+            return PerturbedGradients(-dd / d, -dd / (1.0 - d), d_star)
+        ell_n, dell_n = ell + eps, dell + r
+        d = jax.nn.sigmoid(ell_n)
+        return PerturbedGradients(-(1.0 - d) * dell_n, -d * dell_n, d_star)
+
+    return jax.jit(run)
 
 
 def tail_index(values: ArrayLike, k: int) -> float:
