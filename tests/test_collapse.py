@@ -341,3 +341,99 @@ def test_summary_of_a_diverged_snapshot_is_not_a_collapse():
     assert s.hops.tolist() == [0] and s.distinct.tolist() == [1]
     assert np.isnan(s.mass[0, 1]).all() and s.mass[0, 0, 3] == 1.0
     assert s.covered.tolist() == [[1, 0, 1]]
+
+
+def test_summarize_collapse_near_held_spread(key):
+    """Hand-built snapshots: all 8 modes, one mode, a narrow blob in empty space (the ring's centre)."""
+    ring = gantoy.ring8()
+    every = jnp.repeat(ring.modes, 10, axis=0)
+    one = jnp.tile(ring.modes[3][None, :], (80, 1))
+    centre = 0.01 * jax.random.normal(key, (80, 2))
+    s = C.summarize_collapse(jnp.stack([every, one, centre, one])[None], ring)
+    np.testing.assert_allclose(s.radius, np.sin(np.pi / 8), rtol=1e-6)  # a quarter of 4 sin(pi/8)
+    np.testing.assert_allclose(s.near[0], [1.0, 1.0, 0.0, 1.0])
+    assert s.held[0].tolist() == [8, 1, 0, 1]
+    assert s.held_mode[0].tolist() == [-1, 3, -1, 3] and s.jumps.tolist() == [0]
+    np.testing.assert_allclose(s.spread[0, 0], 4.0 / gantoy.gan.metrics.mixture_covariance_trace(ring), rtol=1e-5)
+    assert s.spread[0, 1] == 0.0 and s.spread[0, 2] < 1e-3  # both narrow: the spread alone cannot tell them apart
+    with pytest.raises(ValueError, match="radius"):
+        C.summarize_collapse(jnp.stack([every])[None], ring, radius=0.0)
+
+
+# --- Theorem 2.6 -----------------------------------------------------------------------
+
+
+def test_tail_index_against_known_tails():
+    rng = np.random.default_rng(0)
+    for alpha in (0.5, 1.0, 3.0):
+        x = rng.pareto(alpha, 400_000) + 1.0  # P(X > t) = t^-alpha
+        assert abs(C.tail_index(x, 4000) - alpha) < 0.06 * alpha
+    cauchy = rng.standard_cauchy(400_000)
+    assert abs(C.tail_index(cauchy, 4000) - 1.0) < 0.06
+    assert C.tail_index(rng.standard_normal(400_000), 4000) > 4.0
+    with pytest.raises(ValueError):
+        C.tail_index(cauchy, 0)
+    with pytest.raises(ValueError):
+        C.tail_index(np.zeros(10), 3)
+
+
+def test_perturbed_gradients_formulas(x64, key):
+    """Against the closed form of two Gaussians: logit = (theta^2 - 2 x theta) / (2 s^2), its x-derivative -theta / s^2."""
+    th, s = 0.3, 0.2
+    p_r, p_g = gaussian_mixture([[0.0]], 0.0), gaussian_mixture([[th]], 0.0)
+    x = jnp.linspace(-0.5, 1.0, 7)[:, None]
+    ell = (th**2 - 2 * x[:, 0] * th) / (2 * s**2)
+    dell = -th / s**2
+    k1, k2 = jax.random.split(key)
+    eps, r = 0.01 * jax.random.normal(k1, (7,), jnp.float64), 0.02 * jax.random.normal(k2, (7,), jnp.float64)
+    d0 = 1.0 / (1.0 + np.exp(-ell))
+    g = C.perturbed_generator_gradients(key, p_r, p_g, s, x, noise=0.01, grad_noise=0.02)
+    dd = d0 * (1 - d0) * dell + r
+    np.testing.assert_allclose(g.d_star, d0, rtol=1e-12)
+    np.testing.assert_allclose(g.nonsaturating, -dd / (d0 + eps), rtol=1e-10)
+    np.testing.assert_allclose(g.minimax, -dd / (1 - d0 - eps), rtol=1e-10)
+    gl = C.perturbed_generator_gradients(key, p_r, p_g, s, x, noise=0.01, grad_noise=0.02, space="logit")
+    dl = 1.0 / (1.0 + np.exp(-(ell + eps)))
+    np.testing.assert_allclose(gl.nonsaturating, -(1 - dl) * (dell + r), rtol=1e-10)
+    np.testing.assert_allclose(gl.minimax, -dl * (dell + r), rtol=1e-10)
+    # without noise the per-sample gradient is the derivative of -log D* (finite differences)
+    f = lambda v: float(jax.nn.softplus(-((th**2 - 2 * v * th) / (2 * s**2))))
+    h = 1e-6
+    fd = (f(0.4 + h) - f(0.4 - h)) / (2 * h)
+    g1 = C.perturbed_generator_gradients(key, p_r, p_g, s, jnp.array([[0.4]]), noise=1e-300, space="logit")
+    np.testing.assert_allclose(g1.nonsaturating[0], fd, rtol=1e-6)
+
+
+def test_perturbed_gradients_are_cauchy_where_d_star_vanishes(x64, key):
+    """Thm 2.6: D* ~ 1e-22 on the samples: -grad log D ~ r / eps is Cauchy; the original loss's ~ -r is Gaussian."""
+    from scipy import stats
+
+    p_r, p_g = gaussian_mixture([[0.0]], 0.0), gaussian_mixture([[1.0]], 0.0)
+    x = 1.0 + 0.1 * jax.random.normal(key, (20_000, 1), jnp.float64)  # the generator's samples
+    g = C.perturbed_generator_gradients(jax.random.fold_in(key, 1), p_r, p_g, 0.1, x, noise=0.01)
+    assert stats.kstest(np.asarray(g.nonsaturating), stats.cauchy(scale=1.0).cdf).pvalue > 1e-3
+    assert stats.kstest(np.asarray(g.minimax), stats.norm(scale=0.01).cdf).pvalue > 1e-3
+
+
+def test_perturbed_gradients_errors():
+    p = gaussian_mixture([[0.0]], 0.0)
+    x = jnp.zeros((3, 1))
+    with pytest.raises(ValueError, match="noise"):
+        C.perturbed_generator_gradients(jax.random.key(0), p, p, 0.1, x, noise=0.0)
+    with pytest.raises(ValueError, match="space"):
+        C.perturbed_generator_gradients(jax.random.key(0), p, p, 0.1, x, noise=0.1, space="x")
+    with pytest.raises(ValueError, match=r"\[n, 1\]"):
+        C.perturbed_generator_gradients(jax.random.key(0), p, p, 0.1, jnp.zeros(3), noise=0.1)
+
+
+def test_collapse_test_separates_collapse_from_an_empty_blob_and_from_coverage(key):
+    ring = gantoy.ring8()
+    three = jnp.repeat(ring.modes[:3], 30, axis=0)  # three adjacent modes: spread 0.35
+    blob = jnp.array([[3.0, 3.0]]) + 0.01 * jax.random.normal(key, (90, 2))  # outside the ring
+    every = jnp.repeat(ring.modes, 12, axis=0)[:90]
+    s = C.summarize_collapse(jnp.stack([three, blob, every])[None], ring)
+    np.testing.assert_allclose(s.spread[0, 0], 0.352, atol=2e-3)
+    assert C.collapse_test(s, max_held=3).tolist() == [[True, False, False]]
+    assert C.collapse_test(s, max_held=3, max_spread=0.3).tolist() == [[False, False, False]]
+    with pytest.raises(ValueError):
+        C.collapse_test(s, max_held=0)

@@ -211,3 +211,63 @@ def test_wasserstein_to_sample_on_a_stack_matches_wasserstein_to_data_and_pot(ke
     np.testing.assert_allclose(w[1, 2], ot.emd2(np.full(40, 1 / 40), np.full(40, 1 / 40), m), rtol=1e-5)
     with pytest.raises(ValueError, match="reference"):
         gantoy.wasserstein_to_sample(samples, ref[:, :1])
+
+
+# --- diversity and modes that hold mass: hand-built sample sets ---------------------------
+
+
+def test_covariance_trace_matches_numpy(key):
+    x = jax.random.normal(key, (3, 200, 2)) * jnp.array([[[1.0, 3.0]]])
+    ref = [np.trace(np.cov(np.asarray(s).T, bias=True)) for s in x]
+    np.testing.assert_allclose(Mt.covariance_trace(x), ref, rtol=1e-5)
+    with pytest.raises(ValueError, match="n, d"):
+        Mt.covariance_trace(jnp.zeros(3))
+
+
+def test_mixture_covariance_trace_matches_a_large_sample(key):
+    import gantoy
+
+    for mix in (gantoy.ring8(), gantoy.grid25()):
+        x = mix.sample(key, 400_000)
+        np.testing.assert_allclose(Mt.mixture_covariance_trace(mix), np.trace(np.cov(np.asarray(x).T)), rtol=1e-2)
+    # by hand: two modes at 0 and 2 on a line, weights 1/2, std 0 -> variance 1
+    class Two:
+        modes, std, weights = np.array([[0.0], [2.0]]), 0.0, np.array([0.5, 0.5])
+
+    assert Mt.mixture_covariance_trace(Two()) == 1.0
+
+
+def test_mode_spacing():
+    import gantoy
+
+    np.testing.assert_allclose(Mt.mode_spacing(gantoy.ring8()), 4.0 * np.sin(np.pi / 8), rtol=1e-6)
+    assert Mt.mode_spacing(np.array([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]])) == 1.0
+    with pytest.raises(ValueError):
+        Mt.mode_spacing(np.zeros((1, 2)))
+
+
+def test_held_mode_and_jumps_tell_collapse_from_a_drifting_blob(key):
+    """A blob that drifts through empty space changes its nearest mode but never sits at one: no jumps."""
+    import gantoy
+
+    ring = gantoy.ring8()
+    r = 0.25 * Mt.mode_spacing(ring)
+    th = r / 0.02
+    at = lambda k: ring.modes[k][None, :] + 0.05 * jax.random.normal(key, (100, 2))  # within r of mode k
+    between = lambda k: 0.5 * (ring.modes[k] + ring.modes[(k + 1) % 8])[None, :] + 0.05 * jax.random.normal(key, (100, 2))
+    outside = lambda k: 3.0 * ring.modes[k][None, :] + 0.05 * jax.random.normal(key, (100, 2))  # beyond the ring
+    def held(sets):
+        cov = [Mt.mode_coverage(s, ring, threshold=th) for s in sets]
+        return np.asarray(Mt.held_mode(jnp.stack([c.hq_counts for c in cov]), jnp.full(len(sets), 100)))
+
+    hopping = held([at(0), between(0), at(3), at(3), at(6)])
+    drifting = held([outside(0), between(1), outside(3), between(5), outside(6)])
+    assert hopping.tolist() == [0, -1, 3, 3, 6] and drifting.tolist() == [-1] * 5
+    assert Mt.mode_jumps(np.stack([hopping, drifting])).tolist() == [2, 0]
+    # the nearest-mode view calls the drifting blob a hopper
+    dom = [int(Mt.dominant_mode(Mt.mode_coverage(s, ring).counts)) for s in (outside(0), outside(3), outside(6))]
+    assert dom == [0, 3, 6]
+    with pytest.raises(ValueError):
+        Mt.held_mode(jnp.zeros((2, 8)), jnp.zeros(3))
+    with pytest.raises(ValueError):
+        Mt.mode_jumps(np.array([0.5, 1.0]))

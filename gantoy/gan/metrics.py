@@ -25,6 +25,11 @@ __all__ = [
     "modes_with_mass",
     "dominant_mode",
     "mode_coverage_chance",
+    "covariance_trace",
+    "mixture_covariance_trace",
+    "mode_spacing",
+    "held_mode",
+    "mode_jumps",
     "wasserstein_to_sample",
     "wasserstein_to_data",
 ]
@@ -183,6 +188,131 @@ def mode_coverage_chance(
     mu = jnp.asarray(modes)
     u = jax.random.uniform(key, (n, mu.shape[1]), minval=low, maxval=high)
     return mode_coverage(u, mu, std, threshold=threshold)
+
+
+def covariance_trace(samples: ArrayLike) -> jax.Array:
+    r"""Trace of the sample covariance of each ``[n, d]`` set: a diversity number.
+
+    .. math:: \operatorname{tr}\hat\Sigma = \frac1n \sum_i \|x_i - \bar x\|^2,
+
+    the mean squared distance to the sample mean (normalised by :math:`n`).
+    Compare it with the data's (:func:`mixture_covariance_trace`): a
+    collapsed generator has a ratio far below 1 -- and so has a narrow blob in
+    empty space, which is why it goes beside a measure of *where* the samples
+    are (:func:`held_mode`, :func:`mode_coverage`).
+
+    Args:
+      samples: ``[..., n, d]``.
+
+    Returns:
+      ``[...]`` traces (NaN where a sample is not finite).
+
+    >>> float(covariance_trace(jnp.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0], [2.0, 2.0]])))
+    2.0
+    """
+    x = jnp.asarray(samples)
+    if x.ndim < 2 or x.shape[-2] < 1:
+        raise ValueError(f"samples must be [..., n, d] with n >= 1; got shape {x.shape}")
+    c = x - jnp.mean(x, axis=-2, keepdims=True)
+    return jnp.mean(jnp.sum(c * c, axis=-1), axis=-1)
+
+
+def mixture_covariance_trace(mixture) -> float:
+    r"""Trace of the covariance of an isotropic Gaussian mixture (``.modes``, ``.std``, ``.weights``).
+
+    .. math:: \operatorname{tr}\Sigma = \sum_k w_k \big(\|\mu_k - \bar\mu\|^2 + d\, s_k^2\big),
+       \qquad \bar\mu = \sum_k w_k \mu_k.
+
+    >>> from gantoy.measures.distributions import ring8
+    >>> round(mixture_covariance_trace(ring8()), 4)   # radius^2 + 2 std^2
+    4.0008
+    """
+    if not (hasattr(mixture, "modes") and hasattr(mixture, "std")):
+        raise ValueError("mixture must have .modes and .std (e.g. gantoy.ring8())")
+    mu = np.asarray(mixture.modes, dtype=float)
+    if mu.ndim != 2:
+        raise ValueError(f"mixture.modes must be [m, d]; got shape {mu.shape}")
+    m, d = mu.shape
+    w = np.asarray(getattr(mixture, "weights", np.full(m, 1.0 / m)), dtype=float)
+    s = np.broadcast_to(np.asarray(mixture.std, dtype=float), (m,))
+    centre = w @ mu
+    return float(np.sum(w * (np.sum((mu - centre) ** 2, axis=1) + d * s**2)))
+
+
+def mode_spacing(modes) -> float:
+    """Smallest distance between two modes (``[m, d]``, or a mixture with ``.modes``).
+
+    A quarter of it is the radius within which a sample is unambiguously *at*
+    a mode rather than between two (the midpoint is half of it away).
+
+    >>> from gantoy.measures.distributions import grid25
+    >>> mode_spacing(grid25())
+    2.0
+    """
+    mu = np.asarray(modes.modes if hasattr(modes, "modes") else modes, dtype=float)
+    if mu.ndim != 2 or mu.shape[0] < 2:
+        raise ValueError(f"modes must be [m, d] with m >= 2; got shape {mu.shape}")
+    dist = np.sqrt(np.sum((mu[:, None, :] - mu[None, :, :]) ** 2, axis=-1))
+    return float(np.min(dist[~np.eye(len(mu), dtype=bool)]))
+
+
+def held_mode(near_counts: ArrayLike, total: ArrayLike, min_frac: float = 0.5) -> jax.Array:
+    """The mode the generator sits at: the one with at least ``min_frac`` of all samples near it; else -1.
+
+    ``near_counts`` ``[..., m]`` are the samples within a radius fixed in
+    advance of each mode (``ModeCoverage.hq_counts`` of :func:`mode_coverage`
+    with ``threshold = radius / std``), ``total`` ``[...]`` all the samples. A
+    blob in empty space (no sample near any mode) sits at no mode however its
+    nearest mode changes: tracking :func:`held_mode` over snapshots counts
+    jumps between modes that hold mass (Metz et al. 2016, Fig. 1), not drift.
+
+    Args:
+      near_counts: ``[..., m]`` samples within the radius of each mode.
+      total: ``[...]`` number of samples.
+      min_frac: share of all samples the mode must hold (0.5: the majority).
+
+    Returns:
+      ``[...]`` int mode index, or -1.
+
+    >>> held_mode(jnp.array([[0, 70, 0], [20, 20, 0], [0, 0, 0]]), jnp.array([100, 100, 0])).tolist()
+    [1, -1, -1]
+    """
+    c = jnp.asarray(near_counts)
+    t = jnp.asarray(total)
+    if c.ndim < 1 or c.shape[:-1] != t.shape:
+        raise ValueError(f"near_counts must be [..., m] and total [...]; got shapes {c.shape} and {t.shape}")
+    if not 0 < min_frac <= 1:
+        raise ValueError(f"min_frac must be in (0, 1]; got {min_frac!r}")
+    k = jnp.argmax(c, axis=-1)
+    best = jnp.max(c, axis=-1)
+    return jnp.where((t > 0) & (best >= min_frac * t), k, -1)
+
+
+def mode_jumps(held: ArrayLike) -> np.ndarray:
+    """Jumps between held modes: changes in the sequence of :func:`held_mode` indices with the -1 entries removed.
+
+    ``[3, -1, 5]`` is one jump (the generator left mode 3 and arrived at mode
+    5); ``[3, -1, 3]`` none; ``[-1, -1, -1]`` (a blob that never sits at a
+    mode) none, however far it drifts.
+
+    Args:
+      held: ``[..., snaps]`` integer mode indices, -1 for none.
+
+    Returns:
+      ``[...]`` int counts.
+
+    >>> mode_jumps([[3, -1, 5, 5, 0], [3, -1, 3, -1, -1], [-1, -1, -1, -1, -1]]).tolist()
+    [2, 0, 0]
+    """
+    h = np.asarray(held)
+    if h.ndim < 1 or not np.issubdtype(h.dtype, np.integer):
+        raise ValueError(f"held must be integers of shape [..., snaps]; got {h.dtype} {h.shape}")
+    flat = h.reshape(-1, h.shape[-1]) if h.ndim > 1 else h[None]
+    out = []
+    for row in flat:
+        seq = row[row >= 0]
+        out.append(int(np.sum(seq[1:] != seq[:-1])))
+    return np.array(out, dtype=int).reshape(h.shape[:-1])
 
 
 def wasserstein_to_sample(samples: ArrayLike, reference: ArrayLike, *, p: int = 1) -> np.ndarray:

@@ -19,6 +19,12 @@ Three pieces, one story (course text: the "second generator loss"):
   (one of :math:`m` equal modes costs :math:`\log m`) and without bound for
   mass where :math:`P_r` has none. :func:`one_mode_kl_gap_bounds` bounds the
   exponentially small overlap correction to :math:`\log m`.
+* **Theorem 2.6 of Arjovsky & Bottou (2017).** A discriminator that is
+  :math:`D^*` plus independent noise, where :math:`D^* \approx 0` on the
+  generator's samples, gives :math:`-\log D` generator gradients that are
+  Cauchy distributed (a ratio of two centred Gaussians), while the original
+  loss's stay Gaussian: :func:`perturbed_generator_gradients`,
+  :func:`tail_index`.
 * **Mode collapse on toy data.** :func:`snapshot_coverage` measures VEEGAN
   coverage of every generator snapshot; :func:`summarize_collapse` adds the
   mass per mode and the dominant mode over time (mode hopping, Metz et al.
@@ -54,7 +60,17 @@ import numpy as np
 
 from gantoy._checks import _check_sigma, _concrete
 from gantoy.measures.distributions import GaussianMixture
-from gantoy.gan.metrics import ModeCoverage, dominant_mode, mode_coverage, modes_with_mass
+from gantoy.gan.metrics import (
+    ModeCoverage,
+    covariance_trace,
+    dominant_mode,
+    held_mode,
+    mixture_covariance_trace,
+    mode_coverage,
+    mode_jumps,
+    mode_spacing,
+    modes_with_mass,
+)
 from gantoy.distances.smoothed import js_parallel_lines
 
 __all__ = [
@@ -69,6 +85,10 @@ __all__ = [
     "snapshot_coverage",
     "summarize_collapse",
     "count_hops",
+    "collapse_test",
+    "PerturbedGradients",
+    "perturbed_generator_gradients",
+    "tail_index",
 ]
 
 Array = jax.Array
@@ -440,8 +460,19 @@ class CollapseSummary(NamedTuple):
       modes_with_mass: modes holding at least ``min_frac`` of the samples.
       dominant: index of the mode holding the most samples (``-1`` when every
         sample diverged).
-      hops: ``[seeds]`` changes of the dominant mode between consecutive snapshots.
+      hops: ``[seeds]`` changes of the dominant mode between consecutive snapshots
+        (a blob drifting through empty space changes its nearest mode too: see ``jumps``).
       distinct: ``[seeds]`` distinct dominant modes visited.
+      near: fraction of the samples within ``radius`` of some mode.
+      held: modes holding at least ``min_frac`` of all samples *within* ``radius``:
+        a blob in empty space holds none.
+      held_mode: the mode with at least half of all samples within ``radius``
+        of it, else -1 (:func:`gantoy.gan.metrics.held_mode`).
+      jumps: ``[seeds]`` jumps between held modes over the snapshots
+        (:func:`gantoy.gan.metrics.mode_jumps`; Metz et al. 2016, Fig. 1).
+      spread: covariance trace of the samples over the data's (1 for the data
+        itself, :func:`gantoy.gan.metrics.covariance_trace`).
+      radius: the radius used (scalar).
     """
 
     covered: np.ndarray
@@ -451,6 +482,12 @@ class CollapseSummary(NamedTuple):
     dominant: np.ndarray
     hops: np.ndarray
     distinct: np.ndarray
+    near: np.ndarray
+    held: np.ndarray
+    held_mode: np.ndarray
+    jumps: np.ndarray
+    spread: np.ndarray
+    radius: float
 
 
 def count_hops(dominant: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -526,12 +563,24 @@ def snapshot_coverage(snapshots: ArrayLike, mixture, *, threshold: float = 3.0):
     return ModeCoverage(*(np.asarray(f).reshape(lead + np.shape(f)[1:]) for f in cov))
 
 
-def summarize_collapse(snapshots: ArrayLike, mixture, *, min_frac: float | None = None, threshold: float = 3.0) -> CollapseSummary:
-    """Mode coverage, mass per mode and mode hopping of generator snapshots.
+def summarize_collapse(
+    snapshots: ArrayLike,
+    mixture,
+    *,
+    min_frac: float | None = None,
+    threshold: float = 3.0,
+    radius: float | None = None,
+) -> CollapseSummary:
+    """Mode coverage, mass near each mode, diversity and mode hopping of generator snapshots.
 
     Applies :func:`gantoy.gan.metrics.mode_coverage` (VEEGAN: 3 std) to every
     snapshot of every seed (:func:`snapshot_coverage`), and tracks the
-    dominant mode across snapshots.
+    dominant mode across snapshots. Collapse is told from a blob in empty
+    space by where the samples are: a mode counts (``held``) only for the
+    samples within ``radius`` of it, the generator sits at a mode
+    (``held_mode``) when the majority of its samples are that close, and
+    ``jumps`` counts changes between such modes. ``spread`` (covariance trace
+    over the data's) is the diversity number beside them.
 
     Args:
       snapshots: ``[seeds, snaps, n, d]`` samples (``TrainResult.snapshots``).
@@ -539,6 +588,9 @@ def summarize_collapse(snapshots: ArrayLike, mixture, *, min_frac: float | None 
       min_frac: share of samples a mode must hold to count in
         ``modes_with_mass``; default ``0.4 / m`` (5% on the ring of 8).
       threshold: VEEGAN's quality radius in std.
+      radius: distance within which a sample is *at* a mode; default a quarter
+        of the smallest distance between two modes (0.38 on the ring of 8,
+        0.5 on the grid of 25), fixed by the geometry, not by the samples.
 
     Returns:
       A :class:`CollapseSummary`.
@@ -563,11 +615,22 @@ def summarize_collapse(snapshots: ArrayLike, mixture, *, min_frac: float | None 
         min_frac = 0.4 / m
     if not 0 < min_frac <= 1:
         raise ValueError(f"min_frac must be in (0, 1]; got {min_frac!r}")
+    if radius is None:
+        radius = 0.25 * mode_spacing(mixture)
+    if not radius > 0:
+        raise ValueError(f"radius must be > 0; got {radius!r}")
     cov = snapshot_coverage(x, mixture, threshold=threshold)
     counts = np.asarray(cov.counts)
     total = counts.sum(axis=-1, keepdims=True)
     dom = np.asarray(dominant_mode(counts))
     hops, distinct = count_hops(dom)
+    std = np.broadcast_to(np.asarray(mixture.std, dtype=float), (m,))
+    if not np.all(std == std[0]):
+        raise ValueError("summarize_collapse needs modes of equal std for its radius")
+    near_cov = snapshot_coverage(x, mixture, threshold=float(radius) / float(std[0]))
+    near_counts = np.asarray(near_cov.hq_counts)
+    n_all = x.shape[-2]
+    held = held_mode(near_counts, np.full(near_counts.shape[:-1], n_all), 0.5)
     return CollapseSummary(
         covered=np.asarray(cov.covered),
         high_quality=np.asarray(cov.high_quality),
@@ -576,4 +639,195 @@ def summarize_collapse(snapshots: ArrayLike, mixture, *, min_frac: float | None 
         dominant=dom,
         hops=hops,
         distinct=distinct,
+        near=near_counts.sum(axis=-1) / n_all,
+        held=np.sum(near_counts >= min_frac * n_all, axis=-1),
+        held_mode=np.asarray(held),
+        jumps=mode_jumps(np.asarray(held)),
+        spread=np.asarray(covariance_trace(x)) / mixture_covariance_trace(mixture),
+        radius=float(radius),
     )
+
+
+def collapse_test(summary: CollapseSummary, *, max_held: int, min_near: float = 0.5, max_spread: float = 0.36) -> np.ndarray:
+    """Which snapshots show mode collapse onto the data, not a blob in empty space: ``[seeds, snaps]`` bool.
+
+    A snapshot passes when (i) at least ``min_near`` of its samples lie within
+    ``summary.radius`` of some mode (the mass is *on* the data), (ii) between 1
+    and ``max_held`` modes hold mass there (few modes), and (iii) the spread
+    (covariance trace over the data's) is at most ``max_spread`` (little
+    diversity; three adjacent modes of the ring of 8 with equal mass give 0.352,
+    a 3x3 block of the grid of 25 gives 0.333).
+
+    >>> from gantoy.measures.distributions import ring8
+    >>> ring = ring8()
+    >>> one, every = jnp.tile(ring.modes[2], (80, 1)), jnp.repeat(ring.modes, 10, axis=0)
+    >>> centre = jnp.zeros((80, 2))
+    >>> collapse_test(summarize_collapse(jnp.stack([centre, one, every])[None], ring), max_held=3).tolist()
+    [[False, True, False]]
+    """
+    if not isinstance(summary, CollapseSummary):
+        raise ValueError(f"summary must be a CollapseSummary; got {type(summary).__name__}")
+    if isinstance(max_held, bool) or not isinstance(max_held, (int, np.integer)) or max_held < 1:
+        raise ValueError(f"max_held must be an int >= 1; got {max_held!r}")
+    held = np.asarray(summary.held)
+    return (np.asarray(summary.near) >= min_near) & (held >= 1) & (held <= max_held) & (np.asarray(summary.spread) <= max_spread)
+
+
+# --- Theorem 2.6: a noisy discriminator ------------------------------------------------------
+
+
+class PerturbedGradients(NamedTuple):
+    r"""Per-sample generator gradients under a noisy discriminator (:func:`perturbed_generator_gradients`), each ``[n]``.
+
+    Attributes:
+      nonsaturating: :math:`\partial_x[-\log D](x)`, the sample's contribution to the
+        gradient of the :math:`-\log D` loss (for :math:`G_\theta(z) = \theta + z`
+        it is :math:`\partial_\theta`).
+      minimax: :math:`\partial_x \log(1 - D)(x)`, the original loss's.
+      d_star: :math:`D^*(x)` before the noise.
+    """
+
+    nonsaturating: Array
+    minimax: Array
+    d_star: Array
+
+
+def perturbed_generator_gradients(
+    key: jax.Array,
+    p_r,
+    p_g,
+    sigma: ArrayLike,
+    x: ArrayLike,
+    *,
+    noise: float,
+    grad_noise: float | None = None,
+    space: str = "probability",
+) -> PerturbedGradients:
+    r"""Arjovsky & Bottou's Theorem 2.6: generator gradients through a noisy optimal discriminator.
+
+    The theorem takes :math:`D = D^* + \varepsilon` and
+    :math:`\nabla_x D = \nabla_x D^* + r` with :math:`\varepsilon, r` independent
+    centred Gaussian white noise (independent at every :math:`x`). Where the
+    supports are apart, :math:`D^* \approx 0` and :math:`\nabla_x D^* \approx 0`
+    on the generator's samples, so
+
+    .. math::
+       \partial_x[-\log D] = -\frac{\nabla_x D^* + r}{D^* + \varepsilon} \approx -\frac{r}{\varepsilon}
+       \quad\text{(Cauchy: no mean, no variance)}, \qquad
+       \partial_x \log(1 - D) = -\frac{\nabla_x D^* + r}{1 - D^* - \varepsilon} \approx -r
+       \quad\text{(Gaussian)}.
+
+    A batch mean of Cauchy variables is Cauchy with the same scale: the
+    :math:`-\log D` gradient estimate does not settle as the batch grows.
+    The formulas are the derivatives of the losses as functions of :math:`D`
+    (the theorem's :math:`\nabla\log D = \nabla D / D`), evaluated even where
+    the noise makes :math:`D` leave :math:`[0, 1]`.
+
+    With ``space="logit"`` the noise goes on the logit instead,
+    :math:`\ell = \log(p_r/p_g) + \varepsilon`, :math:`\nabla_x\ell = \nabla_x \log(p_r/p_g) + r`,
+    :math:`D = \operatorname{sigmoid}(\ell)`: then
+    :math:`\partial_x[-\log D] = -(1 - D)\nabla_x\ell` and
+    :math:`\partial_x\log(1-D) = -D\,\nabla_x\ell`, both bounded by
+    :math:`|\nabla_x \ell|`: no heavy tail.
+
+    Args:
+      key: PRNG key for the noise.
+      p_r, p_g: 1-d laws with ``log_prob_smoothed`` (e.g. :class:`GaussianMixture`).
+      sigma: smoothing (instance noise) of both, scalar.
+      x: ``[n, 1]`` points (the generator's samples).
+      noise: std of :math:`\varepsilon` (> 0).
+      grad_noise: std of :math:`r` (default ``noise``).
+      space: ``"probability"`` (the theorem) or ``"logit"``.
+
+    Returns:
+      A :class:`PerturbedGradients`.
+
+    References:
+      Arjovsky, Bottou (2017), "Towards Principled Methods for Training GANs", Thm. 2.6.
+
+    >>> from gantoy.measures.distributions import gaussian_mixture
+    >>> p_r, p_g = gaussian_mixture([[0.0]], 0.0), gaussian_mixture([[1.0]], 0.0)
+    >>> x = jnp.ones((4, 1))
+    >>> g = perturbed_generator_gradients(jax.random.key(0), p_r, p_g, 0.1, x, noise=1e-2)
+    >>> bool(jnp.all(g.d_star < 1e-20)), g.nonsaturating.shape
+    (True, (4,))
+    """
+    _check_1d(p_r, "p_r")
+    _check_1d(p_g, "p_g")
+    _check_sigma(sigma, positive=False)
+    x = jnp.asarray(x)
+    if x.ndim != 2 or x.shape[1] != 1:
+        raise ValueError(f"x must be [n, 1]; got shape {x.shape}")
+    if not noise > 0:
+        raise ValueError(f"noise must be > 0; got {noise!r}")
+    grad_noise = noise if grad_noise is None else grad_noise
+    if not grad_noise > 0:
+        raise ValueError(f"grad_noise must be > 0; got {grad_noise!r}")
+    if space not in ("probability", "logit"):
+        raise ValueError(f"space must be 'probability' or 'logit'; got {space!r}")
+
+    dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.floating) else jnp.result_type(float)
+    return _perturbed_program(space)(key, p_r, p_g, jnp.asarray(sigma, dtype), x.astype(dtype),
+                                     jnp.asarray(noise, dtype), jnp.asarray(grad_noise, dtype))
+
+
+@functools.lru_cache(maxsize=4)
+def _perturbed_program(space: str):
+    """:func:`perturbed_generator_gradients` as one compiled program per noise model."""
+
+    def run(key, p_r, p_g, sigma, x, noise, grad_noise):
+        def logit(v):  # log p_r - log p_g at one point [1]
+            return (p_r.log_prob_smoothed(v[None], sigma) - p_g.log_prob_smoothed(v[None], sigma))[0]
+
+        ell = jax.vmap(logit)(x)
+        dell = jax.vmap(jax.grad(logit))(x)[:, 0]
+        k1, k2 = jax.random.split(key)
+        eps = noise * jax.random.normal(k1, ell.shape, ell.dtype)
+        r = grad_noise * jax.random.normal(k2, ell.shape, ell.dtype)
+        d_star = jax.nn.sigmoid(ell)
+        if space == "probability":
+            d = d_star + eps
+            dd = d_star * (1.0 - d_star) * dell + r  # grad D* = D*(1 - D*) grad(logit)
+            return PerturbedGradients(-dd / d, -dd / (1.0 - d), d_star)
+        ell_n, dell_n = ell + eps, dell + r
+        d = jax.nn.sigmoid(ell_n)
+        return PerturbedGradients(-(1.0 - d) * dell_n, -d * dell_n, d_star)
+
+    return jax.jit(run)
+
+
+def tail_index(values: ArrayLike, k: int) -> float:
+    r"""Hill's estimate of the tail index :math:`\alpha` of :math:`|X|` from its ``k`` largest values.
+
+    With :math:`|X|_{(1)} \ge |X|_{(2)} \ge \dots` the order statistics,
+
+    .. math:: \hat\alpha = \Big[\frac1k \sum_{i=1}^{k} \log\frac{|X|_{(i)}}{|X|_{(k+1)}}\Big]^{-1}.
+
+    For a tail :math:`P(|X| > t) \sim t^{-\alpha}`, :math:`\hat\alpha \to \alpha`:
+    1 for a Cauchy variable (no mean), 2 is the edge of a finite variance.
+    Light (Gaussian) tails give large values that grow with the sample size
+    (about :math:`u^2` for the threshold :math:`u` in standard deviations).
+
+    Args:
+      values: ``[n]`` samples (signs ignored).
+      k: number of upper order statistics, ``1 <= k < n``.
+
+    Returns:
+      :math:`\hat\alpha` (float).
+
+    References:
+      Hill (1975), "A simple general approach to inference about the tail of a distribution".
+
+    >>> t = 1.0 / (1.0 - np.linspace(0.0, 0.999999, 100_001))   # Pareto quantiles, alpha = 1
+    >>> round(tail_index(t, 1000), 2)
+    1.0
+    """
+    v = np.abs(np.asarray(values, dtype=float)).ravel()
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k < v.size:
+        raise ValueError(f"k must be an int in [1, n); got {k!r} for n = {v.size}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError("values must be finite")
+    top = np.sort(v)[::-1][: k + 1]
+    if top[k] <= 0:
+        raise ValueError("the (k+1)-th largest |value| is 0: take a smaller k")
+    return float(1.0 / np.mean(np.log(top[:k] / top[k])))
