@@ -271,3 +271,20 @@ def test_held_mode_and_jumps_tell_collapse_from_a_drifting_blob(key):
         Mt.held_mode(jnp.zeros((2, 8)), jnp.zeros(3))
     with pytest.raises(ValueError):
         Mt.mode_jumps(np.array([0.5, 1.0]))
+
+
+def test_mode_coverage_runs_under_jit_with_fixed_modes():
+    """The input checks look at concrete modes and std only, so a jitted call
+    with the modes closed over gives the eager numbers."""
+    import jax
+    import jax.numpy as jnp
+
+    from gantoy.gan.metrics import mode_coverage
+    from gantoy.measures.distributions import ring8
+
+    ring = ring8()
+    x = ring.sample(jax.random.key(3), 500)
+    eager = mode_coverage(x, ring)
+    jitted = jax.jit(lambda s: mode_coverage(s, ring))(x)
+    assert int(jitted.covered) == int(eager.covered) == 8
+    assert float(jitted.high_quality) == float(eager.high_quality)

@@ -112,10 +112,12 @@ def mode_coverage(samples: ArrayLike, modes, std=None, *, threshold: float = 3.0
     s = jnp.asarray(std)
     if s.ndim > 1 or (s.ndim == 1 and s.shape[0] != m):
         raise ValueError(f"std must be a scalar or [{m}]; got shape {s.shape}")
-    if not isinstance(s, jax.core.Tracer) and not bool(jnp.all(s > 0)):
+    # checked on the concrete inputs (numpy), so a call under jit with fixed
+    # modes and std works; traced ones cannot be checked
+    if not isinstance(std, jax.core.Tracer) and not np.all(np.asarray(std) > 0):
         raise ValueError(f"std must be > 0; got {std}")
-    if not isinstance(mu, jax.core.Tracer) and not bool(jnp.all(jnp.isfinite(mu))):
-        raise ValueError(f"modes must be finite; got {mu}")
+    if not isinstance(modes, jax.core.Tracer) and not np.all(np.isfinite(np.asarray(modes))):
+        raise ValueError(f"modes must be finite; got {modes}")
     dtype = jnp.result_type(x, mu, s, float)  # the modes keep their own precision
     x_dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.floating) else jnp.result_type(float)
     s = jnp.broadcast_to(s.astype(dtype), (m,))
