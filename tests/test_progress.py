@@ -3,6 +3,7 @@
 import math
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from hypothesis import given
@@ -184,6 +185,7 @@ def test_coincide_matches_naive(pairs, k):
     np.testing.assert_allclose(got[2], want[2])
 
 
+@pytest.mark.slow
 def test_no_momentum_critic_never_steps_uphill_in_wgan_training():
     """RMSProp and Adam with beta1 = 0 scale the current gradient by a positive diagonal: cos(update, -g) > 0
     at every critic step with g != 0, even with a fast generator (the momentum-free half of C17, by construction)."""
@@ -193,3 +195,19 @@ def test_no_momentum_critic_never_steps_uphill_in_wgan_training():
         res = gantoy.train(jax.random.key(8), cfg, 60, n_seeds=2, metrics=("cos", "d_grad_norm"))
         live = res.metrics["d_grad_norm"] > 0
         assert live.any() and np.all(res.metrics["cos"][live] > 0)
+
+
+def test_spearman_interval_replicates_match_a_loop_over_scipy():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(3, 9)), rng.normal(size=(3, 9))
+    k_run, k_snap = jax.random.split(jax.random.key(3))
+    runs = np.asarray(jax.random.randint(k_run, (40, 3), 0, 3))
+    snaps = np.asarray(jax.random.randint(k_snap, (40, 3, 9), 0, 9))
+    reps = []
+    for b in range(40):
+        r = [P.spearman(x[j, snaps[b, i]], y[j, snaps[b, i]]) for i, j in enumerate(runs[b])]
+        if not np.isnan(r).any():
+            reps.append(np.mean(r))
+    want = np.quantile(reps, [0.05, 0.95])
+    got = P.spearman_interval(jax.random.key(3), x, y, n_boot=40)
+    np.testing.assert_allclose(got[1:], want, rtol=1e-12)
