@@ -3,6 +3,7 @@
 import math
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from hypothesis import given
@@ -113,3 +114,100 @@ def test_spearman_constant_and_validation():
     assert math.isnan(P.spearman([1.0, 1.0, 1.0], [1.0, 2.0, 3.0]))
     with pytest.raises(ValueError, match="same n"):
         P.spearman([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+# ----------------------------------------------------------------- interval, fresh critics, blow-ups
+def test_spearman_interval_point_is_mean_and_interval_brackets_it():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 15))
+    y = x + 0.7 * rng.normal(size=(4, 15))
+    point, lo, hi = P.spearman_interval(jax.random.key(0), x, y, n_boot=300)
+    np.testing.assert_allclose(point, np.mean([P.spearman(a, b) for a, b in zip(x, y)]), rtol=1e-12)
+    assert -1 <= lo <= point <= hi <= 1 and hi - lo > 0.02
+    # a wider level gives a wider interval (same replicates)
+    _, lo2, hi2 = P.spearman_interval(jax.random.key(0), x, y, n_boot=300, level=0.99)
+    assert lo2 <= lo and hi2 >= hi
+    with pytest.raises(ValueError, match="same shape"):
+        P.spearman_interval(jax.random.key(0), x, y[:, :5].T)
+    with pytest.raises(ValueError, match="level"):
+        P.spearman_interval(jax.random.key(0), x, y, level=1.5)
+
+
+def test_fit_snapshot_critics_gp_reads_the_translation_and_clip_orders_it():
+    # W_1 between a sample and its translate by v is exactly |v| (the coupling x -> x + v is optimal)
+    x = 0.2 * jax.random.normal(jax.random.key(0), (3, 300, 2))
+    shift = jnp.array([0.5, 1.0, 2.0])
+    fake = x + jnp.stack([shift, jnp.zeros(3)], axis=-1)[:, None, :]
+    data = lambda k, n: jnp.zeros((n, 2))
+    gp = gantoy.wgan_gp_config(data, d_hidden=(32, 32), batch_size=64, d_opt=gantoy.adam(3e-3, 0.0, 0.9))
+    est = P.fit_snapshot_critics(jax.random.key(1), gp, x, fake, 400)
+    np.testing.assert_allclose(est, shift, rtol=0.25)
+    clip = gantoy.wgan_config(data, d_hidden=(32, 32), d_opt=gantoy.rmsprop(1e-3))
+    est_c = P.fit_snapshot_critics(jax.random.key(1), clip, x, fake, 300)
+    assert np.all(np.diff(est_c) > 0) and est_c.max() < 0.1 * shift.max()  # K * W with a small K
+    with pytest.raises(ValueError, match="loss='wgan'"):
+        P.fit_snapshot_critics(jax.random.key(1), gantoy.gan_config(data), x, fake, 10)
+    with pytest.raises(ValueError, match=r"\[m, n, d\]"):
+        P.fit_snapshot_critics(jax.random.key(1), gp, x[0], fake[0], 10)
+
+
+def _naive_blowups(x, w, f):
+    out = np.zeros(len(x), bool)
+    for t in range(w, len(x)):
+        out[t] = not abs(x[t]) <= f * np.median(np.abs(x[t - w : t]))
+    return out
+
+
+@given(arrays(np.float64, st.integers(1, 40), elements=st.floats(-1e3, 1e3)), st.integers(1, 6), st.sampled_from([2.0, 10.0]))
+def test_blowups_match_naive(x, w, f):
+    np.testing.assert_array_equal(P.blowups(x, window=w, factor=f), _naive_blowups(x, w, f))
+
+
+def test_blowups_late_jump_and_nan():
+    x = np.r_[np.full(50, 100.0), np.full(100, 1.0), 30.0, np.ones(10), np.nan]
+    b = P.blowups(x, window=20)
+    assert np.flatnonzero(b).tolist() == [150, 161]  # the early large values are no blow-up; NaN is one
+    assert not P.blowups(x[None], window=200).any()
+
+
+def _naive_coincide(e, m, k):
+    hits = sum(1 for t in np.flatnonzero(e) if m[max(0, t - k) : t + k + 1].any())
+    near = np.array([m[max(0, t - k) : t + k + 1].any() for t in range(len(m))])
+    return int(e.sum()), hits, float(near.mean())
+
+
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=30), st.integers(0, 4))
+def test_coincide_matches_naive(pairs, k):
+    e, m = np.array(pairs, bool).T
+    got = P.coincide(e, m, within=k)
+    want = _naive_coincide(e, m, k)
+    assert got[:2] == want[:2]
+    np.testing.assert_allclose(got[2], want[2])
+
+
+@pytest.mark.slow
+def test_no_momentum_critic_never_steps_uphill_in_wgan_training():
+    """RMSProp and Adam with beta1 = 0 scale the current gradient by a positive diagonal: cos(update, -g) > 0
+    at every critic step with g != 0, even with a fast generator (the momentum-free half of C17, by construction)."""
+    data = gantoy.ring8()
+    for opt in (gantoy.rmsprop(1e-3), gantoy.adam(1e-3, 0.0)):
+        cfg = gantoy.wgan_config(data, g_hidden=(16, 16), d_hidden=(16, 16), g_opt=gantoy.rmsprop(1e-3), d_opt=opt)
+        res = gantoy.train(jax.random.key(8), cfg, 60, n_seeds=2, metrics=("cos", "d_grad_norm"))
+        live = res.metrics["d_grad_norm"] > 0
+        assert live.any() and np.all(res.metrics["cos"][live] > 0)
+
+
+def test_spearman_interval_replicates_match_a_loop_over_scipy():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(3, 9)), rng.normal(size=(3, 9))
+    k_run, k_snap = jax.random.split(jax.random.key(3))
+    runs = np.asarray(jax.random.randint(k_run, (40, 3), 0, 3))
+    snaps = np.asarray(jax.random.randint(k_snap, (40, 3, 9), 0, 9))
+    reps = []
+    for b in range(40):
+        r = [P.spearman(x[j, snaps[b, i]], y[j, snaps[b, i]]) for i, j in enumerate(runs[b])]
+        if not np.isnan(r).any():
+            reps.append(np.mean(r))
+    want = np.quantile(reps, [0.05, 0.95])
+    got = P.spearman_interval(jax.random.key(3), x, y, n_boot=40)
+    np.testing.assert_allclose(got[1:], want, rtol=1e-12)

@@ -13,6 +13,13 @@ numbers that test it:
   loss gives, :math:`\\log 2 - L_D / 2`.
 * :func:`spearman`: the rank correlation between a loss and the exact
   distance at the snapshots (scipy).
+* :func:`spearman_interval`: that correlation's mean over runs, with a
+  bootstrap interval over runs and snapshots.
+* :func:`fit_snapshot_critics`: fresh critics fitted between the data and each
+  snapshot, to tell a training critic's lag from its geometry.
+* :func:`blowups` and :func:`coincide`: steps where the loss jumps far above
+  its running median, and whether they fall on given steps (e.g. the steps
+  where the optimiser's update pointed uphill).
 
 The exact distance the numbers are compared with is
 :func:`gantoy.gan.metrics.wasserstein_to_sample`.
@@ -20,13 +27,29 @@ The exact distance the numbers are compared with is
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Sequence
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["median_filter", "at_steps", "js_estimate", "spearman"]
+from gantoy.gan import engine
+from gantoy.gan import losses as L
+from gantoy.gan.nets import mlp_apply, mlp_init
+
+__all__ = [
+    "median_filter",
+    "at_steps",
+    "js_estimate",
+    "spearman",
+    "spearman_interval",
+    "fit_snapshot_critics",
+    "blowups",
+    "coincide",
+]
 
 
 def median_filter(x: ArrayLike, window: int = 101) -> np.ndarray:
@@ -120,3 +143,203 @@ def spearman(x: ArrayLike, y: ArrayLike) -> float:
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan")
     return float(spearmanr(x, y).statistic)
+
+
+def spearman_interval(
+    key: jax.Array, x: ArrayLike, y: ArrayLike, *, n_boot: int = 2000, level: float = 0.9
+) -> tuple[float, float, float]:
+    """Mean over runs of the per-run Spearman correlation, with a bootstrap interval.
+
+    .. math:: \\bar\\rho = \\frac{1}{S} \\sum_s \\rho(x_s, y_s)
+
+    Each bootstrap replicate draws ``S`` runs with replacement and, inside each
+    drawn run, its ``n`` (snapshot) pairs with replacement, and recomputes
+    :math:`\\bar\\rho` (replicates with a constant resample are skipped). The
+    interval is the equal-tailed ``level`` percentile interval: it shows how
+    far the number could move with other seeds and other snapshot steps.
+
+    Args:
+      key: PRNG key for the resampling.
+      x, y: ``[S, n]`` values of the two quantities per run and snapshot.
+      n_boot: bootstrap replicates.
+      level: coverage of the interval.
+
+    Returns:
+      ``(mean, low, high)``.
+
+    References:
+      Efron & Tibshirani 1993, Ch. 13 (percentile interval).
+
+    >>> x = np.arange(10.0)[None].repeat(3, 0)
+    >>> [round(v, 6) for v in spearman_interval(jax.random.key(0), x, x**2, n_boot=50)]
+    [1.0, 1.0, 1.0]
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.ndim != 2 or x.shape != y.shape or x.shape[1] < 3:
+        raise ValueError(f"x and y must be [S, n] with the same shape and n >= 3; got {x.shape} and {y.shape}")
+    if not (0 < level < 1) or int(n_boot) < 1:
+        raise ValueError(f"need 0 < level < 1 and n_boot >= 1; got {level}, {n_boot}")
+    n_runs, n = x.shape
+    point = float(np.mean([spearman(a, b) for a, b in zip(x, y)]))
+    k_run, k_snap = jax.random.split(key)
+    runs = np.asarray(jax.random.randint(k_run, (int(n_boot), n_runs), 0, n_runs))
+    snaps = np.asarray(jax.random.randint(k_snap, (int(n_boot), n_runs, n), 0, n))
+    rhos = _rank_corr(x[runs[..., None], snaps], y[runs[..., None], snaps])  # [n_boot, S]
+    reps = rhos[~np.isnan(rhos).any(axis=1)].mean(axis=1)
+    lo, hi = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
+    return point, float(lo), float(hi)
+
+
+def _rank_corr(x, y):
+    """Spearman correlation along the last axis, many at once: Pearson of average ranks; NaN if constant."""
+    from scipy.stats import rankdata
+
+    rx, ry = rankdata(x, axis=-1), rankdata(y, axis=-1)
+    rx = rx - rx.mean(axis=-1, keepdims=True)
+    ry = ry - ry.mean(axis=-1, keepdims=True)
+    den = np.sqrt((rx * rx).sum(axis=-1) * (ry * ry).sum(axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, (rx * ry).sum(axis=-1) / np.where(den > 0, den, 1.0), np.nan)
+
+
+def fit_snapshot_critics(
+    key: jax.Array, config: engine.GANConfig, real: ArrayLike, fake: ArrayLike, n_steps: int
+) -> np.ndarray:
+    """Fit a fresh critic between ``real[i]`` and ``fake[i]`` for every ``i``; return its estimate.
+
+    .. math:: \\hat W_i = \\frac{1}{n}\\sum_j f_i(x^r_{ij}) - \\frac{1}{n'}\\sum_j f_i(x^g_{ij})
+
+    Each critic starts from scratch (the architecture and initialisation of
+    ``config``, clipped if ``config.clip``) and takes ``n_steps`` updates of
+    :func:`gantoy.gan.engine.critic_update` with ``config``'s loss, optimiser,
+    clipping and gradient penalty, on minibatches of ``config.batch_size``
+    drawn with replacement from the two samples. A clipped critic reads
+    :math:`K \\cdot W_1` with a :math:`K` set by its clipping box; a GP critic
+    reads about :math:`W_1` (Gulrajani et al. 2017). Critic ``i`` uses
+    ``fold_in(key, i)``: equal ``key`` means equal initial critics and
+    minibatch indices for every pair, so the estimates differ only through
+    the samples.
+
+    Args:
+      key: PRNG key.
+      config: a WGAN or WGAN-GP :class:`gantoy.gan.engine.GANConfig` (``loss="wgan"``).
+      real, fake: ``[m, n, d]`` and ``[m, n', d]`` samples.
+      n_steps: updates per critic.
+
+    Returns:
+      ``[m]`` estimates (numpy).
+
+    References:
+      Arjovsky et al. 2017, Sec. 4.2; Gulrajani et al. 2017, Sec. 4.
+
+    >>> import gantoy
+    >>> x = 0.1 * jax.random.normal(jax.random.key(0), (2, 200, 2))
+    >>> cfg = gantoy.wgan_gp_config(lambda k, n: jnp.zeros((n, 2)), d_hidden=(16,), batch_size=64,
+    ...                             d_opt=gantoy.adam(1e-2, 0.0, 0.9))
+    >>> est = fit_snapshot_critics(jax.random.key(1), cfg, x, x + jnp.array([0.5, 2.0])[:, None, None], 300)
+    >>> est.shape, bool(est[1] > est[0] > 0)
+    ((2,), True)
+    """
+    if not isinstance(config, engine.GANConfig) or config.loss != "wgan":
+        raise ValueError("config must be a GANConfig with loss='wgan'")
+    n_steps = int(n_steps)
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be >= 1; got {n_steps}")
+    real = jnp.asarray(real)
+    fake = jnp.asarray(fake)
+    if real.ndim != 3 or fake.ndim != 3 or real.shape[0] != fake.shape[0] or real.shape[2] != fake.shape[2]:
+        raise ValueError(f"real and fake must be [m, n, d] and [m, n', d]; got {real.shape} and {fake.shape}")
+    keys = jax.vmap(lambda i: jax.random.fold_in(key, i))(jnp.arange(real.shape[0]))
+    return np.asarray(_snapshot_runner(config, n_steps)(keys, real, fake))
+
+
+@functools.lru_cache(maxsize=8)
+def _snapshot_runner(config, n_steps):
+    tx = engine.make_optimizer(config.d_opt)
+    gp = config.gp_weight if config.gp_weight > 0 else None
+    act = config.d_activation
+
+    def one(key, real, fake):
+        sizes = (real.shape[1],) + config.d_hidden + (1,)
+        d = mlp_init(jax.random.fold_in(key, 0), sizes, init=config.init)
+        if config.clip is not None:
+            d = L.clip_weights(d, config.clip)
+
+        def body(carry, t):
+            d, s = carry
+            k_r, k_f, k_gp = jax.random.split(jax.random.fold_in(jax.random.fold_in(key, 1), t), 3)
+            x_r = real[jax.random.randint(k_r, (config.batch_size,), 0, real.shape[0])]
+            x_f = fake[jax.random.randint(k_f, (config.batch_size,), 0, fake.shape[0])]
+            d, s, _ = engine.critic_update(d, s, x_r, x_f, tx=tx, loss="wgan", activation=act, clip=config.clip,
+                                           gp_weight=gp, gp_target=config.gp_target, key=k_gp)
+            return (d, s), None
+
+        (d, _), _ = jax.lax.scan(body, (d, tx.init(d)), jnp.arange(n_steps))
+        f = lambda x: mlp_apply(d, x, activation=act)[..., 0]
+        return jnp.mean(f(real)) - jnp.mean(f(fake))
+
+    return jax.jit(jax.vmap(one))
+
+
+def blowups(loss: ArrayLike, *, window: int = 100, factor: float = 10.0) -> np.ndarray:
+    """Steps where ``|loss|`` exceeds ``factor`` times its running median over the previous ``window`` steps.
+
+    .. math:: b_t = \\big[\\,|\\ell_t| > \\kappa\\,\\operatorname{median}(|\\ell_{t-w}|, \\dots, |\\ell_{t-1}|)\\,\\big],
+       \\quad t \\ge w
+
+    A trailing median, not the early maximum: a critic's loss is largest
+    early, while it learns, so a jump late in training is judged against the
+    loss level just before it. The first ``window`` steps are never flagged.
+    A non-finite loss counts as a blow-up.
+
+    Args:
+      loss: ``[..., T]`` the loss per step.
+      window: trailing window ``w``.
+      factor: the multiple ``kappa``.
+
+    Returns:
+      ``[..., T]`` booleans.
+
+    >>> x = np.ones(8); x[6] = 50.0
+    >>> blowups(x, window=3).astype(int).tolist()
+    [0, 0, 0, 0, 0, 0, 1, 0]
+    """
+    x = np.abs(np.asarray(loss, dtype=float))
+    window = int(window)
+    if x.ndim < 1 or window < 1 or not factor > 0:
+        raise ValueError(f"need loss [..., T], window >= 1 and factor > 0; got {x.shape}, {window}, {factor}")
+    out = np.zeros(x.shape, bool)
+    if x.shape[-1] <= window:
+        return out
+    win = np.lib.stride_tricks.sliding_window_view(x, window, axis=-1)[..., :-1, :]  # windows ending at t - 1
+    med = np.median(win, axis=-1)
+    out[..., window:] = ~(x[..., window:] <= factor * med)  # NaN and inf count
+    return out
+
+
+def coincide(events: ArrayLike, marks: ArrayLike, *, within: int = 0) -> tuple[int, int, float]:
+    """How many ``events`` fall within ``within`` steps of a ``mark``, against chance.
+
+    For boolean ``[..., T]`` arrays: ``hits`` counts events with a mark at a
+    step :math:`t' \\in [t - k, t + k]` of the same run; ``chance`` is the share
+    of all steps that have a mark within :math:`k` steps, so
+    ``n_events * chance`` hits are expected if events and marks are unrelated.
+
+    Returns:
+      ``(n_events, hits, chance)``.
+
+    >>> e = np.array([0, 0, 1, 0, 0, 0, 1, 0], bool); m = np.array([0, 1, 0, 0, 0, 0, 0, 0], bool)
+    >>> coincide(e, m, within=1)
+    (2, 1, 0.375)
+    """
+    e = np.asarray(events, bool)
+    m = np.asarray(marks, bool)
+    within = int(within)
+    if e.shape != m.shape or e.ndim < 1 or within < 0:
+        raise ValueError(f"events and marks must be [..., T] of one shape, within >= 0; got {e.shape}, {m.shape}")
+    near = m.copy()
+    for k in range(1, within + 1):
+        near[..., k:] |= m[..., :-k]
+        near[..., :-k] |= m[..., k:]
+    return int(e.sum()), int((e & near).sum()), float(near.mean())
