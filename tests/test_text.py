@@ -40,6 +40,11 @@ FORBIDDEN = re.compile(
     re.IGNORECASE,
 )
 BUDGET = re.compile(r"\bbudget\b", re.IGNORECASE)  # compute budget: notebooks and README only
+# how long the machine took: notebooks only (the README reports run times on purpose)
+TIMING = re.compile(
+    r"\b(wall[- ]clock|incl\. compil\w*|CPU[- ]s(econds?)?|\d+(\.\d+)? ?s elapsed|exploratory runs?|earlier runs?)\b",
+    re.IGNORECASE,
+)
 
 
 def _rel(path: Path) -> str:
@@ -137,19 +142,21 @@ def test_every_notebook_quotes_its_passage(path):
     assert quotes, f"{_rel(path)} names no passage of the course text in 「」"
 
 
-def _hits(texts: list[tuple[str, str]], budget: bool) -> list[str]:
+def _hits(texts: list[tuple[str, str]], budget: bool, timing: bool = False) -> list[str]:
     hits = []
     for where, text in texts:
         words = [m.group(0) for m in FORBIDDEN.finditer(text)]
         if budget:
             words += [m.group(0) for m in BUDGET.finditer(text)]
+        if timing:
+            words += [m.group(0) for m in TIMING.finditer(text)]
         hits += [f"{where}: {w!r}" for w in words]
     return hits
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_rel)
 def test_notebooks_speak_of_the_science_only(path):
-    hits = _hits(_notebook_texts(path), budget=True)
+    hits = _hits(_notebook_texts(path), budget=True, timing=True)
     assert not hits, f"{_rel(path)}: words about how the project was made or the machine: {hits}"
 
 
@@ -175,5 +182,8 @@ def test_the_scan_can_fail():
     ]
     assert _hits([("x", "devices: [CpuDevice(id=0)], load average 2.1, issue 3")], budget=False)
     assert _hits([("x", "at this budget")], budget=True) == ["x: 'budget'"]
+    assert len(_hits([("x", "trained in 79.4 s (incl. compiling); wall-clock; 3.2 s elapsed; exploratory runs")],
+                     budget=False, timing=True)) == 4
+    assert not _hits([("x", "the loss at step 500 (5 s of data); 12 critic steps")], budget=False, timing=True)
     assert not _hits([("x", "see docs/claims.md and tests/test_c20_budget.py; the tissue")], budget=True)
     assert FULL_WIDTH.search("判别器越好，生成器") and not FULL_WIDTH.search("判别器越好,生成器")
