@@ -2,7 +2,7 @@
 
 A run is described by a :class:`~gantoy.gan.model.GANConfig` (data sampler,
 loss, networks, optimisers, penalties; :mod:`gantoy.gan.model`, with the
-optimisers in :mod:`gantoy.gan.optim`). Three routines cover the notebooks' experiments:
+optimisers in :mod:`gantoy.gan.optim`). Four routines cover the notebooks' experiments:
 
 * :func:`train`: alternate ``n_critic`` critic steps and one generator step
   (optionally WGAN's warm-up schedule), for one seed or ``n_seeds`` seeds
@@ -12,16 +12,23 @@ optimisers in :mod:`gantoy.gan.optim`). Three routines cover the notebooks' expe
   generator (``g_params``; the "freeze G" experiment of Arjovsky & Bottou 2017,
   Fig. 2 and 3, see :func:`freeze_generator`) or against a fixed fake sampler
   (WGAN Fig. 2, WGAN-GP Fig. 1).
+* :func:`train_critic_on_samples`: train a critic alone between two fixed
+  samples (minibatches drawn from the arrays), one seed, pure: ``jax.vmap``
+  batches it over pairs of samples and seeds in one compiled program.
 * :func:`make_step` / :func:`init` / :func:`critic_update`: the pure building
   blocks, for custom loops.
 
 There is one critic update (:func:`critic_update`) and one training loop: a
-round of ``n_critic`` critic updates and one generator step. ``n_critic`` can
-be a run-time value (``train(..., n_critic=k)``: one compiled program for every
-``k``), the generator can be frozen (``train_generator=False``: its step is
-computed, for its metrics, but not applied) or absent (:func:`train_critic`
-with a fake sampler). :mod:`gantoy.studies.vanishing` runs on :func:`train`; the
-update steps of :mod:`gantoy.studies.critic` are calls of :func:`critic_update`.
+round of ``n_critic`` critic updates (the critic loop) and one generator step.
+``n_critic`` can be a run-time value (``train(..., n_critic=k)``: one compiled
+program for every ``k``), the generator can be frozen
+(``train_generator=False``: its step is computed, for its metrics, but not
+applied) or absent (:func:`train_critic` with a fake sampler, and
+:func:`train_critic_on_samples`, which runs the critic loop alone on fixed
+samples). :mod:`gantoy.studies.vanishing` runs on :func:`train`;
+:func:`gantoy.studies.critic.fit_critic` and ``fit_critics`` are calls of
+:func:`train_critic_on_samples`, and the update steps of
+:mod:`gantoy.studies.critic` are calls of :func:`critic_update`.
 Every step records :data:`FINITE`.
 
 Same key, same numbers: every random draw comes from the caller's key through
@@ -936,7 +943,7 @@ def train_critic_on_samples(
     paired=False,
     metrics: Sequence[str] = ("d_loss",),
 ) -> CriticResult:
-    """Train a critic alone between two fixed samples, one seed: pure, so ``jax.vmap`` batches it.
+    r"""Train a critic alone between two fixed samples, one seed: pure, so ``jax.vmap`` batches it.
 
     The engine's critic loop with minibatches drawn from arrays instead of
     samplers. Step ``t`` splits ``fold_in(fold_in(key, 1), t)`` into

@@ -8,8 +8,9 @@
   optimiser. WGAN-GP replaces the clip by a gradient penalty. Each is a call
   of the training engine's one critic update,
   :func:`gantoy.gan.engine.critic_update`, with the settings named.
-* :func:`fit_critic`: train one critic between two fixed samples, one seed,
-  with the engine's critic update and initialisation; pure, so ``jax.vmap``
+* :func:`fit_critic`: train one critic between two fixed samples, one seed:
+  a call of the training engine's critic loop on samples,
+  :func:`gantoy.gan.engine.train_critic_on_samples`; pure, so ``jax.vmap``
   batches it. :func:`fit_critics` is that ``vmap`` over ``m`` pairs (critic
   ``i`` between ``real[i]`` and ``fake[i]``) and, with ``n_seeds``, over
   seeds: one compiled program for a whole sweep (Kantorovich-Rubinstein, WGAN
@@ -41,7 +42,6 @@ import optax
 from jax.typing import ArrayLike
 
 from gantoy._checks import _as_keys, _concrete
-from gantoy.gan import losses as L
 from gantoy.gan.nets import mlp_apply, mlp_init
 from gantoy.gan.engine import (
     FINITE,
@@ -319,7 +319,8 @@ class CriticFit(NamedTuple):
       metrics: ``{name: [n_steps]}``: ``loss`` (the critic loss without penalty
         on each minibatch, before the update: ``-loss`` is the running
         estimate), ``grad_norm``, ``cos`` (cos(update, -gradient), 0 when the
-        gradient is 0) and ``max_abs_weight`` (after each update).
+        gradient is 0), ``max_abs_weight`` (after each update) and ``finite``
+        (every parameter finite after each update).
     """
 
     d_params: Any
@@ -409,9 +410,10 @@ def fit_critic(
 ) -> CriticFit:
     """Train one critic (or GAN discriminator) between two fixed samples, one seed.
 
-    Each of the ``n_steps`` updates draws a minibatch of ``batch_size`` from
-    each sample (with replacement) and applies the training engine's one
-    critic update, :func:`gantoy.gan.engine.critic_update`:
+    :func:`gantoy.gan.engine.train_critic_on_samples` with the optimiser
+    built from ``optimizer`` and ``lr``. Each of the ``n_steps`` updates draws a
+    minibatch of ``batch_size`` from each sample (with replacement) and applies
+    the training engine's one critic update, :func:`gantoy.gan.engine.critic_update`:
     :func:`gan_discriminator_step` (``loss="gan"``, ``clip=None``),
     :func:`wgan_critic_step` (``loss="wgan"``, ``clip=c``) or
     :func:`wgan_gp_critic_step` (``loss="wgan"``, ``clip=None``,
