@@ -15,7 +15,18 @@ from scipy.special import log_expit
 
 from gantoy.studies import critic as C
 from gantoy.gan.nets import mlp_apply, mlp_init
-from gantoy.gan.engine import adam, make_optimizer, rmsprop, seed_keys, sgd, train_critic, wgan_config
+from gantoy.gan.engine import (
+    adam,
+    critic_update,
+    make_optimizer,
+    rmsprop,
+    seed_keys,
+    sgd,
+    train_critic,
+    train_critic_on_samples,
+    tree_cosine,
+    wgan_config,
+)
 
 
 def _batch(key, n=8, d=2):
@@ -290,3 +301,70 @@ def test_momentum_steps_uphill_after_a_turn_and_cos_formula():
     np.testing.assert_array_equal(C.update_cosines(adam(1e-3), np.zeros((2, 3))), 0.0)  # zero gradient -> 0
     with pytest.raises(ValueError, match=r"\[T, n\]"):
         C.update_cosines(adam(1e-3), np.zeros(3))
+
+
+def _reference_fit(key, real, fake, n_steps, *, hidden, optimizer, lr, clip, gp_weight, loss, batch_size, paired):
+    """fit_critic's numbers written out as their own loop (lax.scan of critic_update, metrics stacked by
+    the scan), the definition the engine's critic loop must reproduce bit for bit."""
+    sizes = (real.shape[-1],) + hidden + (1,)
+    d0 = mlp_init(jax.random.fold_in(key, 0), sizes, dtype=real.dtype)
+    d0 = d0 if clip is None else [(jnp.clip(w, -clip, clip), jnp.clip(b, -clip, clip)) for w, b in d0]
+    k_train = jax.random.fold_in(key, 1)
+    tx = optax.chain(make_optimizer(optimizer._replace(lr=1.0)), optax.scale(jnp.asarray(lr, real.dtype)))
+
+    def body(carry, t):
+        d, s = carry
+        k_r, k_f, k_gp = jax.random.split(jax.random.fold_in(k_train, t), 3)
+        i_r = jax.random.randint(k_r, (batch_size,), 0, real.shape[0])
+        i_f = i_r if paired else jax.random.randint(k_f, (batch_size,), 0, fake.shape[0])
+        gp = None if gp_weight is None else jnp.asarray(gp_weight, real.dtype)
+        d, s, info = critic_update(d, s, real[i_r], fake[i_f], tx=tx, loss=loss, clip=clip, gp_weight=gp, key=k_gp)
+        g = info.grads
+        return (d, s), {"loss": info.loss, "grad_norm": optax.tree.norm(g),
+                        "cos": tree_cosine(info.updates, jax.tree_util.tree_map(jnp.negative, g)),
+                        "max_abs_weight": C.max_abs_weight(d)}
+
+    (d, _), ms = jax.lax.scan(body, (d0, tx.init(d0)), jnp.arange(n_steps))
+    return d, C.critic_estimate(d, real, fake), ms
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(loss="wgan", clip=0.01, gp_weight=None, optimizer=rmsprop(5e-4), paired=True),
+        dict(loss="wgan", clip=0.01, gp_weight=None, optimizer=rmsprop(5e-4), paired=False),
+        dict(loss="wgan", clip=None, gp_weight=2.0, optimizer=adam(1e-3, 0.0, 0.9), paired=True),
+        dict(loss="wgan", clip=None, gp_weight=10.0, optimizer=adam(1e-3, 0.0, 0.9), paired=False),
+        dict(loss="gan", clip=None, gp_weight=None, optimizer=adam(1e-2, 0.5), paired=False),
+    ],
+)
+def test_fit_critics_bit_identical_to_the_reference_loop(key, kw):
+    # the engine's critic loop (a fori_loop over train_critic_on_samples' steps) gives exactly the numbers of
+    # the loop written out above: one critic (fit_critic) and, under the same vmap, every pair and seed
+    real = jax.random.normal(key, (2, 48, 2))
+    fake = 0.5 * jax.random.normal(jax.random.fold_in(key, 1), (2, 48, 2)) + jnp.array([1.0, 3.0])[:, None, None]
+    common = dict(hidden=(8, 8), batch_size=16, **kw)
+    ref = lambda k, r, f: _reference_fit(k, r, f, 12, lr=kw["optimizer"].lr, **common)
+    one = C.fit_critic(key, real[1], fake[1], 12, **common)
+    many = C.fit_critics(key, real, fake, 12, n_seeds=2, **common)
+    refs = (ref(key, real[1], fake[1]), jax.jit(jax.vmap(jax.vmap(ref, (None, 0, 0)), (0, None, None)))(
+        seed_keys(key, 2), real, fake))
+    for fit, (d, est, ms) in zip((one, many), refs):
+        assert bool(np.all(fit.metrics["finite"]))
+        np.testing.assert_array_equal(fit.estimate, est)
+        for name in ms:
+            np.testing.assert_array_equal(fit.metrics[name], ms[name], err_msg=name)
+        for (w0, b0), (w1, b1) in zip(d, fit.d_params):
+            np.testing.assert_array_equal(w1, w0)
+            np.testing.assert_array_equal(b1, b0)
+
+
+def test_train_critic_on_samples_validation():
+    x = jnp.zeros((4, 1))
+    tx = make_optimizer(rmsprop(1e-3))
+    for kw, match in ((dict(metrics=("g_loss",)), "unknown metric"), (dict(loss="minimax"), "loss must"),
+                      (dict(batch_size=0), "batch_size"), (dict(paired=True, fake=jnp.zeros((5, 1))), "paired"),
+                      (dict(fake=jnp.zeros((4, 2))), r"\[n, d\]")):
+        args = dict(real=x, fake=kw.pop("fake", x))
+        with pytest.raises(ValueError, match=match):
+            train_critic_on_samples(jax.random.key(0), args["real"], args["fake"], 2, tx=tx, **kw)

@@ -2,7 +2,7 @@
 
 A run is described by a :class:`~gantoy.gan.model.GANConfig` (data sampler,
 loss, networks, optimisers, penalties; :mod:`gantoy.gan.model`, with the
-optimisers in :mod:`gantoy.gan.optim`). Three routines cover the notebooks' experiments:
+optimisers in :mod:`gantoy.gan.optim`). Four routines cover the notebooks' experiments:
 
 * :func:`train`: alternate ``n_critic`` critic steps and one generator step
   (optionally WGAN's warm-up schedule), for one seed or ``n_seeds`` seeds
@@ -12,16 +12,23 @@ optimisers in :mod:`gantoy.gan.optim`). Three routines cover the notebooks' expe
   generator (``g_params``; the "freeze G" experiment of Arjovsky & Bottou 2017,
   Fig. 2 and 3, see :func:`freeze_generator`) or against a fixed fake sampler
   (WGAN Fig. 2, WGAN-GP Fig. 1).
+* :func:`train_critic_on_samples`: train a critic alone between two fixed
+  samples (minibatches drawn from the arrays), one seed, pure: ``jax.vmap``
+  batches it over pairs of samples and seeds in one compiled program.
 * :func:`make_step` / :func:`init` / :func:`critic_update`: the pure building
   blocks, for custom loops.
 
 There is one critic update (:func:`critic_update`) and one training loop: a
-round of ``n_critic`` critic updates and one generator step. ``n_critic`` can
-be a run-time value (``train(..., n_critic=k)``: one compiled program for every
-``k``), the generator can be frozen (``train_generator=False``: its step is
-computed, for its metrics, but not applied) or absent (:func:`train_critic`
-with a fake sampler). :mod:`gantoy.studies.vanishing` runs on :func:`train`; the
-update steps of :mod:`gantoy.studies.critic` are calls of :func:`critic_update`.
+round of ``n_critic`` critic updates (the critic loop) and one generator step.
+``n_critic`` can be a run-time value (``train(..., n_critic=k)``: one compiled
+program for every ``k``), the generator can be frozen
+(``train_generator=False``: its step is computed, for its metrics, but not
+applied) or absent (:func:`train_critic` with a fake sampler, and
+:func:`train_critic_on_samples`, which runs the critic loop alone on fixed
+samples). :mod:`gantoy.studies.vanishing` runs on :func:`train`;
+:func:`gantoy.studies.critic.fit_critic` and ``fit_critics`` are calls of
+:func:`train_critic_on_samples`, and the update steps of
+:mod:`gantoy.studies.critic` are calls of :func:`critic_update`.
 Every step records :data:`FINITE`.
 
 Same key, same numbers: every random draw comes from the caller's key through
@@ -46,7 +53,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from gantoy._checks import _as_keys
+from gantoy._checks import _as_keys, _concrete
 from gantoy.gan import losses as L
 from gantoy.gan.model import (
     LOSSES,
@@ -68,7 +75,7 @@ from gantoy.gan.model import (
     wgan_config,
     wgan_gp_config,
 )
-from gantoy.gan.nets import mlp_apply, preactivation_grads
+from gantoy.gan.nets import mlp_apply, mlp_init, preactivation_grads
 from gantoy.gan.optim import Optimizer, adam, make_optimizer, rmsprop, sgd, tree_cosine
 
 # The engine is where a user starts, so it also hands out the configuration
@@ -97,6 +104,7 @@ __all__ = [
     "make_step",
     "train",
     "train_critic",
+    "train_critic_on_samples",
     "freeze_generator",
     "generator_grad_norms",
     "critic_grad_profile",
@@ -139,6 +147,7 @@ CRITIC_METRICS = {
     "d_grad_norms": "[n_layers] per-layer weight-gradient norms (total loss)",
     "d_preact_grad_norms": "[n_layers] per-layer pre-activation gradient norms (loss without penalty)",
     "clip_frac": "[] fraction of critic weights with |w| >= 0.99 c after the update (needs clip)",
+    "d_max_abs_weight": "[] the largest |w| over all critic parameters after the update",
     "g_grad_norm_minimax": "[] |grad_G E log(1 - D(G(z)))| after the update (needs g_params)",
     "g_grad_norm_nonsaturating": "[] |grad_G -E log D(G(z))| after the update (needs g_params)",
 }
@@ -148,7 +157,8 @@ CRITIC_METRICS = {
 #: critic loss makes its gradient, and so the critic's parameters, non-finite.
 FINITE = "finite"
 
-_CRITIC_STEP_NAMES = ("d_loss", "d_penalty", "d_acc", "d_grad_norm", "cos", "d_grad_norms", "d_preact_grad_norms")
+_CRITIC_STEP_NAMES = ("d_loss", "d_penalty", "d_acc", "d_grad_norm", "cos", "d_grad_norms", "d_preact_grad_norms",
+                      "d_max_abs_weight")
 
 
 def _check_metrics(metrics, allowed, config, where):
@@ -288,6 +298,14 @@ def _critic_update(config, want, d_params, d_opt_state, real, fake, key, sigma):
         key=k_gp,
         r1_weight=config.r1_weight if config.r1_weight > 0 else None,
     )
+    m = _step_metrics(want, info, new)
+    if "d_preact_grad_norms" in want:
+        m["d_preact_grad_norms"] = _preact_norms(config, d_params, real, fake)
+    return new, d_opt_state, m
+
+
+def _step_metrics(want, info: CriticStep, new) -> dict:
+    """The metrics in ``want`` that one :func:`critic_update` determines (``new``: the updated critic)."""
     m = {}
     if "d_loss" in want:
         m["d_loss"] = info.loss
@@ -301,9 +319,11 @@ def _critic_update(config, want, d_params, d_opt_state, real, fake, key, sigma):
         m["cos"] = tree_cosine(info.updates, jax.tree_util.tree_map(jnp.negative, info.grads))
     if "d_grad_norms" in want:
         m["d_grad_norms"] = _layer_norms([gw for gw, _ in info.grads])
-    if "d_preact_grad_norms" in want:
-        m["d_preact_grad_norms"] = _preact_norms(config, d_params, real, fake)
-    return new, d_opt_state, m
+    if "d_max_abs_weight" in want:
+        m["d_max_abs_weight"] = jnp.max(jnp.stack([jnp.max(jnp.abs(p)) for p in jax.tree_util.tree_leaves(new)]))
+    if FINITE in want:
+        m[FINITE] = _all_finite(new)
+    return m
 
 
 def _preact_norms(config, d_params, real, fake):
@@ -360,6 +380,33 @@ def _critic_schedule(config, t):
     return config.n_critic
 
 
+def _critic_loop(step: Callable, d_params, d_opt_state, n_iter, want: tuple, *, per_step: tuple = (),
+                 buffer: int | None = None):
+    """The one critic loop: ``n_iter`` updates ``step(i, d, d_os) -> (d, d_os, metrics)``, ``i = 0, 1, ...``.
+
+    ``n_iter`` is a Python int or a traced value. The metrics in ``per_step``
+    are recorded for every update in ``[buffer]`` arrays (0 after the last
+    update, NaN when ``n_iter`` is traced); the others are those of the last
+    update. Returns ``(d_params, d_opt_state, metrics)``.
+    """
+    dtype = d_params[0][0].dtype
+    n_layers = len(d_params)
+    fill = 0.0 if isinstance(n_iter, int) else jnp.nan
+    kind = lambda m: bool if m == FINITE else dtype
+    buf0 = {m: jnp.full((buffer,), fill, kind(m)) for m in want if m in per_step}
+    last0 = {m: jnp.zeros((n_layers,) if m.endswith("norms") else (), kind(m)) for m in want if m not in per_step}
+
+    def body(i, carry):
+        d, d_os, buf, last = carry
+        d, d_os, m = step(i, d, d_os)
+        buf = {name: buf[name].at[i].set(m[name].astype(buf[name].dtype)) for name in buf}
+        last = {name: m[name].astype(last[name].dtype) for name in last}
+        return d, d_os, buf, last
+
+    d, d_os, buf, last = jax.lax.fori_loop(0, n_iter, body, (d_params, d_opt_state, buf0, last0))
+    return d, d_os, {**buf, **last}
+
+
 def _make_round(config: GANConfig, want: tuple, *, buffer: int | None, predraw: bool, fake=None) -> Callable:
     """The one training loop body: ``round(state, key, n_critic, train_g) -> (state, metrics)``, one seed.
 
@@ -382,10 +429,6 @@ def _make_round(config: GANConfig, want: tuple, *, buffer: int | None, predraw: 
         k_critic, k_gen = jax.random.split(key)
         sigma = _sigma(config, state.step)
         dtype = state.d_params[0][0].dtype
-        n_layers = len(state.d_params)
-        fill = 0.0 if isinstance(n_iter, int) else jnp.nan
-        buf0 = {m: jnp.full((buffer,), fill, dtype) for m in crit_want if m in per_step}
-        last0 = {m: jnp.zeros((n_layers,) if m.endswith("norms") else (), dtype) for m in crit_want if m not in per_step}
 
         def draw(i):
             k_real, k_z, k_upd = jax.random.split(jax.random.fold_in(k_critic, i), 3)
@@ -394,15 +437,11 @@ def _make_round(config: GANConfig, want: tuple, *, buffer: int | None, predraw: 
                 return real, fake_sample(k_z, config.batch_size), k_upd
             return real, jax.random.normal(k_z, (config.batch_size, config.z_dim), dtype), k_upd
 
-        def body(i, carry):
-            d, d_os, buf, last = carry
+        def step(i, d, d_os):
             real, fake, k_upd = draw(i)
             if fake_sample is None:
                 fake = jax.lax.stop_gradient(generate(config, state.g_params, fake))
-            d, d_os, m = _critic_update(config, crit_want, d, d_os, real, fake, k_upd, sigma)
-            buf = {name: buf[name].at[i].set(m[name].astype(dtype)) for name in buf}
-            last = {name: m[name].astype(dtype) for name in last}
-            return d, d_os, buf, last
+            return _critic_update(config, crit_want, d, d_os, real, fake, k_upd, sigma)
 
         if predraw and isinstance(n_iter, int) and fake_sample is None:
             # All critic steps' batches first (the same keys, so the same
@@ -416,13 +455,11 @@ def _make_round(config: GANConfig, want: tuple, *, buffer: int | None, predraw: 
                 return (d, d_os), {name: m[name].astype(dtype) for name in crit_want}
 
             (d, d_os), ms = jax.lax.scan(scan_body, (state.d_params, state.d_opt_state), (reals, fakes, k_upds))
-            buf = {name: ms[name] for name in buf0}
-            last = {name: ms[name][-1] for name in last0}
+            out = {name: ms[name] if name in per_step else ms[name][-1] for name in crit_want}
         else:
-            d, d_os, buf, last = jax.lax.fori_loop(0, n_iter, body, (state.d_params, state.d_opt_state, buf0, last0))
+            d, d_os, out = _critic_loop(step, state.d_params, state.d_opt_state, n_iter, crit_want,
+                                        per_step=per_step, buffer=buffer)
 
-        out = dict(buf)
-        out.update(last)
         if "clip_frac" in want:
             out["clip_frac"] = clip_fraction(d, config.clip)
         if "n_critic" in want:
@@ -884,6 +921,108 @@ def _train_critic(keys, batched, config, n_steps, *, g_params=None, fake=None, d
     res = _train(keys, batched, config, n_steps, metrics=want, snapshot_steps=(), n_samples=0, state=state,
                  chunk=None, progress=False, n_critic=1, train_generator=False, runtime_g=False, fake=fake)
     return CriticResult(res.state.d_params, res.metrics)
+
+
+#: Metrics :func:`train_critic_on_samples` can record (those one critic update determines).
+_SAMPLE_METRICS = ("d_loss", "d_penalty", "d_acc", "d_grad_norm", "cos", "d_grad_norms", "d_max_abs_weight")
+
+
+def train_critic_on_samples(
+    key: jax.Array,
+    real: jax.Array,
+    fake: jax.Array,
+    n_steps: int,
+    *,
+    tx: optax.GradientTransformation,
+    hidden: Sequence[int] = (64, 64, 64),
+    d_params=None,
+    loss: str = "wgan",
+    clip: float | None = None,
+    gp_weight=None,
+    batch_size: int = 64,
+    paired=False,
+    metrics: Sequence[str] = ("d_loss",),
+) -> CriticResult:
+    r"""Train a critic alone between two fixed samples, one seed: pure, so ``jax.vmap`` batches it.
+
+    The engine's critic loop with minibatches drawn from arrays instead of
+    samplers. Step ``t`` splits ``fold_in(fold_in(key, 1), t)`` into
+    ``(k_r, k_f, k_gp)``, draws ``batch_size`` indices into ``real`` with
+    ``k_r`` and into ``fake`` with ``k_f`` (uniform, with replacement; the
+    same indices as ``real`` when ``paired``), and applies :func:`critic_update`
+
+    .. math:: L_D = \mathbb{E}_g f - \mathbb{E}_r f \;(+\,\lambda\,
+        \mathbb{E}_{\hat x}(\|\nabla f(\hat x)\| - 1)^2)
+        \quad\text{or the cross-entropy of the logit } f,
+
+    with the penalty's interpolates drawn with ``k_gp``, then the clip. The
+    critic starts as :func:`train_critic`'s: :func:`gantoy.gan.nets.mlp_init`
+    with ``fold_in(key, 0)`` in ``real``'s dtype, clipped when ``clip`` is set.
+    ``real``, ``fake``, ``paired``, ``gp_weight``, ``d_params`` and any
+    learning rate inside ``tx`` may be traced (one compiled program for a
+    sweep over pairs and seeds).
+
+    Args:
+      key: one PRNG key.
+      real, fake: ``[n, d]`` and ``[n', d]`` samples.
+      n_steps: critic updates.
+      tx: the critic's optax optimiser (:func:`make_optimizer` of an :class:`Optimizer`).
+      hidden: hidden widths of the ReLU MLP ``d -> hidden -> 1`` (used when ``d_params`` is ``None``).
+      d_params: optional starting critic; the optimiser state starts afresh.
+      loss: ``"wgan"`` (critic score) or ``"gan"`` (discriminator cross-entropy).
+      clip: WGAN's clipping bound, or ``None``.
+      gp_weight: WGAN-GP's :math:`\lambda`, or ``None`` (no penalty).
+      batch_size: samples per side and step.
+      paired: draw the same indices on both sides (needs ``n == n'``).
+      metrics: names from ``d_loss``, ``d_penalty``, ``d_acc``, ``d_grad_norm``,
+        ``cos``, ``d_grad_norms``, ``d_max_abs_weight`` (:data:`CRITIC_METRICS`).
+
+    Returns:
+      A :class:`CriticResult`: the trained critic and ``{name: [n_steps, ...]}``
+      jax arrays, with :data:`FINITE` (every parameter finite after each update).
+
+    References:
+      Arjovsky et al. 2017, Algorithm 1; Gulrajani et al. 2017, Algorithm 1.
+
+    >>> x = 0.3 * jax.random.normal(jax.random.key(0), (200, 1))
+    >>> res = train_critic_on_samples(jax.random.key(1), x, x + 1.0, 30, tx=make_optimizer(rmsprop(1e-3)),
+    ...                               hidden=(16,), clip=0.01, paired=True, metrics=("d_loss", "d_max_abs_weight"))
+    >>> res.metrics["d_loss"].shape, bool(res.metrics["d_max_abs_weight"].max() <= 0.01), bool(res.metrics["finite"].all())
+    ((30,), True, True)
+    """
+    want = tuple(dict.fromkeys(metrics))
+    bad = [m for m in want if m not in _SAMPLE_METRICS]
+    if bad:
+        raise ValueError(f"unknown metric(s) {bad} for train_critic_on_samples; choose from {list(_SAMPLE_METRICS)}")
+    if loss not in ("gan", "wgan"):
+        raise ValueError(f"loss must be 'gan' or 'wgan'; got {loss!r}")
+    n_steps, batch_size = int(n_steps), int(batch_size)
+    if n_steps < 1 or batch_size < 1:
+        raise ValueError(f"n_steps and batch_size must be >= 1; got {n_steps} and {batch_size}")
+    key = _as_keys(key)[0]
+    real, fake = jnp.asarray(real), jnp.asarray(fake)
+    if real.ndim != 2 or fake.ndim != 2 or real.shape[1] != fake.shape[1]:
+        raise ValueError(f"real and fake must be [n, d] and [n', d]; got {real.shape} and {fake.shape}")
+    same = _concrete(paired)
+    if same is not None and np.any(same) and real.shape[0] != fake.shape[0]:
+        raise ValueError(f"paired needs equal sample sizes; got {real.shape[0]} and {fake.shape[0]}")
+    if d_params is None:
+        d_params = mlp_init(jax.random.fold_in(key, 0), (real.shape[1],) + tuple(hidden) + (1,), dtype=real.dtype)
+        if clip is not None:
+            d_params = L.clip_weights(d_params, clip)
+    k_train = jax.random.fold_in(key, 1)
+
+    def step(t, d, d_os):
+        k_r, k_f, k_gp = jax.random.split(jax.random.fold_in(k_train, t), 3)
+        i_r = jax.random.randint(k_r, (batch_size,), 0, real.shape[0])
+        i_f = jnp.where(paired, i_r, jax.random.randint(k_f, (batch_size,), 0, fake.shape[0]))
+        d, d_os, info = critic_update(d, d_os, real[i_r], fake[i_f], tx=tx, loss=loss, clip=clip,
+                                      gp_weight=gp_weight, key=k_gp)
+        return d, d_os, _step_metrics(want + (FINITE,), info, d)
+
+    d, _, out = _critic_loop(step, d_params, tx.init(d_params), n_steps, want + (FINITE,), per_step=want + (FINITE,),
+                             buffer=n_steps)
+    return CriticResult(d, out)
 
 
 def freeze_generator(

@@ -8,8 +8,9 @@
   optimiser. WGAN-GP replaces the clip by a gradient penalty. Each is a call
   of the training engine's one critic update,
   :func:`gantoy.gan.engine.critic_update`, with the settings named.
-* :func:`fit_critic`: train one critic between two fixed samples, one seed,
-  with the engine's critic update and initialisation; pure, so ``jax.vmap``
+* :func:`fit_critic`: train one critic between two fixed samples, one seed:
+  a call of the training engine's critic loop on samples,
+  :func:`gantoy.gan.engine.train_critic_on_samples`; pure, so ``jax.vmap``
   batches it. :func:`fit_critics` is that ``vmap`` over ``m`` pairs (critic
   ``i`` between ``real[i]`` and ``fake[i]``) and, with ``n_seeds``, over
   seeds: one compiled program for a whole sweep (Kantorovich-Rubinstein, WGAN
@@ -41,9 +42,18 @@ import optax
 from jax.typing import ArrayLike
 
 from gantoy._checks import _as_keys, _concrete
-from gantoy.gan import losses as L
 from gantoy.gan.nets import mlp_apply, mlp_init
-from gantoy.gan.engine import Optimizer, adam, critic_update, input_grad, make_optimizer, rmsprop, tree_cosine
+from gantoy.gan.engine import (
+    FINITE,
+    Optimizer,
+    adam,
+    critic_update,
+    input_grad,
+    make_optimizer,
+    rmsprop,
+    train_critic_on_samples,
+    tree_cosine,
+)
 
 __all__ = [
     "StepInfo",
@@ -309,7 +319,8 @@ class CriticFit(NamedTuple):
       metrics: ``{name: [n_steps]}``: ``loss`` (the critic loss without penalty
         on each minibatch, before the update: ``-loss`` is the running
         estimate), ``grad_norm``, ``cos`` (cos(update, -gradient), 0 when the
-        gradient is 0) and ``max_abs_weight`` (after each update).
+        gradient is 0), ``max_abs_weight`` (after each update) and ``finite``
+        (every parameter finite after each update).
     """
 
     d_params: Any
@@ -367,31 +378,18 @@ def _check_d(d_params, lead, sizes):
 
 def _fit_one(key, real, fake, lr, gp_weight, paired, d_params, *, sizes, n_steps, loss, optimizer, clip, use_gp,
              batch_size):
-    """One critic, no checks: pure, so :func:`jax.vmap` batches it over pairs and seeds."""
-    if d_params is None:  # the engine's critic initialisation for this key (gantoy.gan.engine.train_critic)
-        d_params = mlp_init(jax.random.fold_in(key, 0), sizes, dtype=real.dtype)
-        if clip is not None:
-            d_params = L.clip_weights(d_params, clip)
-    k_train = jax.random.fold_in(key, 1)
+    """One critic, no checks: the engine's critic loop on two samples; pure, so :func:`jax.vmap` batches it."""
     tx = optax.chain(make_optimizer(optimizer._replace(lr=1.0)), optax.scale(lr))  # linear in lr
+    res = train_critic_on_samples(key, real, fake, n_steps, tx=tx, hidden=sizes[1:-1], d_params=d_params, loss=loss,
+                                  clip=clip, gp_weight=gp_weight if use_gp else None, batch_size=batch_size,
+                                  paired=paired, metrics=tuple(_METRICS.values()))
+    metrics = {name: res.metrics[engine_name] for name, engine_name in _METRICS.items()}
+    metrics[FINITE] = res.metrics[FINITE]
+    return CriticFit(res.d_params, critic_estimate(res.d_params, real, fake), metrics)
 
-    def body(carry, t):
-        d, s = carry
-        k_r, k_f, k_gp = jax.random.split(jax.random.fold_in(k_train, t), 3)
-        i_r = jax.random.randint(k_r, (batch_size,), 0, real.shape[0])
-        i_f = jnp.where(paired, i_r, jax.random.randint(k_f, (batch_size,), 0, fake.shape[0]))
-        d, s, info = critic_update(d, s, real[i_r], fake[i_f], tx=tx, loss=loss, clip=clip,
-                                   gp_weight=gp_weight if use_gp else None, key=k_gp)
-        out = {
-            "loss": info.loss,
-            "grad_norm": optax.tree.norm(info.grads),
-            "cos": tree_cosine(info.updates, jax.tree_util.tree_map(jnp.negative, info.grads)),
-            "max_abs_weight": max_abs_weight(d),
-        }
-        return (d, s), out
 
-    (d, _), ms = jax.lax.scan(body, (d_params, tx.init(d_params)), jnp.arange(n_steps))
-    return CriticFit(d, critic_estimate(d, real, fake), ms)
+# CriticFit's metric names and the engine's (gantoy.gan.engine.CRITIC_METRICS)
+_METRICS = {"loss": "d_loss", "grad_norm": "d_grad_norm", "cos": "cos", "max_abs_weight": "d_max_abs_weight"}
 
 
 def fit_critic(
@@ -412,9 +410,10 @@ def fit_critic(
 ) -> CriticFit:
     """Train one critic (or GAN discriminator) between two fixed samples, one seed.
 
-    Each of the ``n_steps`` updates draws a minibatch of ``batch_size`` from
-    each sample (with replacement) and applies the training engine's one
-    critic update, :func:`gantoy.gan.engine.critic_update`:
+    :func:`gantoy.gan.engine.train_critic_on_samples` with the optimiser
+    built from ``optimizer`` and ``lr``. Each of the ``n_steps`` updates draws a
+    minibatch of ``batch_size`` from each sample (with replacement) and applies
+    the training engine's one critic update, :func:`gantoy.gan.engine.critic_update`:
     :func:`gan_discriminator_step` (``loss="gan"``, ``clip=None``),
     :func:`wgan_critic_step` (``loss="wgan"``, ``clip=c``) or
     :func:`wgan_gp_critic_step` (``loss="wgan"``, ``clip=None``,
