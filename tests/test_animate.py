@@ -43,7 +43,7 @@ def test_ring_frames_come_from_training():
     assert list(fr.steps) == [0, 2, 4, 6]
     assert fr.fake.shape == (4, 4, 32, 2) and fr.push.shape == (4, 4, 32, 2) and fr.surface.shape == (4, 4, 6, 6)
     for i, cfg in enumerate(fr.configs):
-        long = engine.train(key, cfg, 6, snapshot_steps=(0, 6), n_samples=32, metrics=())
+        long = engine.train(key, cfg, 6, snapshot_steps=(0, 2, 4, 6), n_samples=32, metrics=())  # same programs
         np.testing.assert_allclose(fr.fake[i, -1], long.snapshots[-1], rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(fr.fake[i, 0], long.snapshots[0], rtol=1e-6, atol=1e-6)
         z = jax.random.normal(jax.random.fold_in(key, 2), (32, cfg.z_dim))  # train's snapshot codes
@@ -59,7 +59,8 @@ def test_ring_frames_come_from_training():
 
 
 def test_ring_training_html():
-    _check_html(animate.ring_training(jax.random.key(0), n_steps=4, n_frames=3, n_samples=32), 3)
+    # the settings of the test above: the compiled programs are reused
+    _check_html(animate.ring_training(jax.random.key(0), n_steps=6, n_frames=4, n_samples=32), 4)
 
 
 @pytest.mark.slow
