@@ -188,9 +188,9 @@ def ring_frames(key: jax.Array, n_steps: int = 960, n_frames: int = 17, *, n_sam
     Returns:
       A :class:`RingFrames`.
 
-    >>> fr = ring_frames(jax.random.key(0), n_steps=4, n_frames=3, n_samples=16, resolution=8)
-    >>> fr.fake.shape, fr.surface.shape, list(fr.steps)
-    ((4, 3, 16, 2), (4, 3, 8, 8), [0, 2, 4])
+    >>> fr = ring_frames(jax.random.key(0), n_steps=6, n_frames=4, n_samples=32, resolution=6)
+    >>> fr.fake.shape, fr.surface.shape, fr.steps.tolist()
+    ((4, 4, 32, 2), (4, 4, 6, 6), [0, 2, 4, 6])
     """
     n_frames = _check_frames(n_frames)
     if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1 or n_steps % (n_frames - 1):
@@ -275,7 +275,7 @@ def ring_training(key: jax.Array, n_steps: int = 960, n_frames: int = 17, *, n_s
     Returns:
       An :class:`IPython.display.HTML` (its ``.data`` the HTML text) with a caption.
 
-    >>> h = ring_training(jax.random.key(0), n_steps=4, n_frames=3, n_samples=32)
+    >>> h = ring_training(jax.random.key(0), n_steps=6, n_frames=4, n_samples=32)
     >>> "anim-state" in h.data or "Animation" in h.data
     True
     """
