@@ -102,7 +102,7 @@ RING_LOSSES = ("minimax GAN", "-log D GAN", "WGAN (clipping)", "WGAN-GP")
 
 @functools.lru_cache(maxsize=1)
 def _ring_data():
-    """One ring object per session: configs compare data by identity, so repeated calls reuse compiled programs."""
+    """One ring object per process: configs compare data by identity, so repeated calls reuse compiled programs."""
     return ring8()
 
 
