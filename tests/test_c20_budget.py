@@ -1,11 +1,12 @@
-"""C20 on the grid of 25 with larger networks and more steps (slow: about 5 minutes on 2 cores; ``make test-all``).
+"""C20 on the grid of 25: notebook 10's WGAN-GP run, trained for 6000 instead of 2000 generator steps (slow; ``make test-all``).
 
-Notebook 10 trains width-64 networks with batch 64 for 2000 generator steps, and there
-"WGAN-GP covers >= 23/25 grid modes in most seeds" does not show (a declared failure, with
-the history of that declaration). Exploratory runs saw it at width 128, batch 256, ~3000
-generator steps, lambda 0.1, Adam(1e-3, 0.5, 0.9): this test trains that setting on the
-notebook's seeds, data, latent size, metric and threshold, so that the notebook's "the
-papers' result needs more compute" is itself checked by code that can fail.
+Notebook 10 trains WGAN-GP (lambda = 0.1, width-64 networks, batch 64, Adam(1e-3, 0, 0.9),
+n_critic = 5) for 2000 generator steps, and there "WGAN-GP covers >= 23/25 grid modes in most
+seeds" does not show (a declared row); its high-quality fraction grows with the steps (the
+notebook's dose-response row). This test differs from the notebook only in the number of
+generator steps: the same data, seeds, networks, optimiser, metric and threshold, judged
+like the notebook, coverage and quality together: at least 5 of 8 seeds cover >= 23 modes,
+and the median high-quality fraction is at least four times uniform noise's on the grid's box.
 """
 
 import jax
@@ -17,13 +18,15 @@ from gantoy.studies import penalty
 
 
 @pytest.mark.slow
-def test_wgan_gp_covers_the_grid_with_larger_networks_and_more_steps():
+def test_wgan_gp_covers_the_grid_with_more_steps():
     grid = gantoy.grid25(spacing=2 / 2.828, std=0.05 / 2.828)  # the WGAN-GP toy code's scaling
-    adam = gantoy.adam(1e-3, 0.5, 0.9)
+    adam = gantoy.adam(1e-3, 0.0, 0.9)
     cfg = gantoy.wgan_gp_config(grid, gp_weight=0.1, g_opt=adam, d_opt=adam, z_dim=16,
-                                g_hidden=(128,) * 3, d_hidden=(128,) * 3, batch_size=256)
-    # notebook 10's seeds
-    res = gantoy.train(jax.random.key(2017), cfg, 3000, n_seeds=8, metrics=(), snapshot_steps=(3000,), threads=2)
-    covered = np.asarray(penalty.snapshot_coverage(res.snapshots, grid).covered[:, -1])
-    print("modes covered per seed:", covered.tolist())
+                                g_hidden=(64,) * 3, d_hidden=(64,) * 3, batch_size=64)
+    res = gantoy.train(jax.random.key(2017), cfg, 6000, n_seeds=8, metrics=(), snapshot_steps=(6000,))  # notebook 10's seeds
+    cov = penalty.snapshot_coverage(res.snapshots, grid)
+    covered, hq = np.asarray(cov.covered[:, -1]), np.asarray(cov.high_quality[:, -1])
+    chance = gantoy.mode_coverage_chance(jax.random.key(5), grid, None, -5 / 2.828, 5 / 2.828)
+    print("modes covered per seed:", covered.tolist(), "high-quality fraction:", np.round(hq, 3).tolist())
     assert int(np.sum(covered >= 23)) >= 5, covered
+    assert float(np.median(hq)) >= 4 * float(chance.high_quality), (hq, float(chance.high_quality))

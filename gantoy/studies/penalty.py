@@ -19,6 +19,10 @@ penalty does not. These helpers measure that on a trained critic (a list of
   after clipping the initialisation (before any training).
 * :func:`snapshot_coverage` (from :mod:`gantoy.studies.collapse`): VEEGAN mode coverage
   of every snapshot of every seed.
+* :func:`median_interval`: a bootstrap interval over seeds for a median.
+* :func:`step_batches`: the explicit random numbers of one WGAN-GP generator step
+  of :func:`gantoy.gan.engine.make_step` (real batches, latent codes, interpolation
+  weights), so that a step written out by hand can be fed the same numbers.
 
 Why a scaled norm: a gradient entry of size :math:`10^{-25}` is a normal
 float32 number, its square is not (float32 stops at :math:`\\approx 10^{-38}`),
@@ -36,6 +40,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from gantoy.studies.collapse import snapshot_coverage  # notebook 10 calls it as penalty.snapshot_coverage
+from gantoy.gan.engine import GANConfig
 from gantoy.gan.nets import ACTIVATIONS, mlp_apply, preactivation_grads
 
 __all__ = [
@@ -46,6 +51,9 @@ __all__ = [
     "grad_profile",
     "clipped_init_fraction",
     "snapshot_coverage",
+    "StepBatches",
+    "step_batches",
+    "median_interval",
 ]
 
 
@@ -280,3 +288,112 @@ def clipped_init_fraction(sizes, c: float, *, tol: float = 0.01) -> float:
         hits += d_in * d_out * max(0.0, 1.0 - (1.0 - tol) * c / bound)
         total += d_in * d_out
     return hits / total
+
+
+class StepBatches(NamedTuple):
+    """The random numbers of one WGAN-GP generator step (see :func:`step_batches`).
+
+    Attributes:
+      reals: ``[n_critic, batch, d]`` real batches, one per critic step.
+      zs: ``[n_critic, batch, z_dim]`` latent codes of the fakes of each critic step.
+      eps: ``[n_critic, batch, 1]`` interpolation weights
+        :math:`\\epsilon \\sim U[0, 1]` of the penalty's points
+        :math:`\\hat x = \\epsilon x_r + (1 - \\epsilon) G(z)`.
+      z_gen: ``[batch, z_dim]`` latent codes of the generator step.
+    """
+
+    reals: jax.Array
+    zs: jax.Array
+    eps: jax.Array
+    z_gen: jax.Array
+
+
+def step_batches(key: jax.Array, config: GANConfig, dtype=jnp.float32) -> StepBatches:
+    """The batches :func:`gantoy.gan.engine.make_step` draws from ``key`` for one WGAN-GP step.
+
+    One generator step of WGAN-GP (Gulrajani et al. 2017, Algorithm 1) uses,
+    for each of the :math:`n_\\text{critic}` critic steps :math:`i`, a real batch
+    :math:`x_r^{(i)}`, latent codes :math:`z^{(i)} \\sim \\mathcal N(0, I)` and
+    interpolation weights :math:`\\epsilon^{(i)} \\sim U[0, 1]`, and for the
+    generator update one more batch of codes :math:`z`. The engine derives them
+    from the step's key as ``k_critic, k_gen = split(key)``; critic step ``i``:
+    ``k_real, k_z, k_upd = split(fold_in(k_critic, i), 3)``, ``k_gp = split(k_upd, 3)[0]``;
+    generator: ``k_z = split(k_gen)[0]``. This function draws the same numbers,
+    so that a training step written out by hand can be compared with the
+    engine's on identical inputs.
+
+    Args:
+      key: the key passed to ``make_step(config)(state, key)``.
+      config: a WGAN-GP configuration (``loss="wgan"``, ``gp_weight > 0``, no
+        clipping, R1, instance noise or warm-up schedule).
+      dtype: the parameters' dtype (``float32`` unless x64 is enabled).
+
+    Returns:
+      A :class:`StepBatches`.
+
+    References:
+      Gulrajani et al. 2017, "Improved Training of Wasserstein GANs", Algorithm 1.
+
+    >>> import gantoy
+    >>> cfg = gantoy.wgan_gp_config(gantoy.ring8(), batch_size=8)
+    >>> b = step_batches(jax.random.key(0), cfg)
+    >>> b.reals.shape, b.zs.shape, b.eps.shape, b.z_gen.shape
+    ((5, 8, 2), (5, 8, 16), (5, 8, 1), (8, 16))
+    """
+    if not isinstance(config, GANConfig):
+        raise ValueError(f"config must be a GANConfig; got {type(config).__name__}")
+    if config.loss != "wgan" or not config.gp_weight > 0:
+        raise ValueError(f"config must be WGAN-GP (loss='wgan', gp_weight > 0); got loss={config.loss!r}, "
+                         f"gp_weight={config.gp_weight!r}")
+    if config.clip is not None or config.r1_weight > 0 or config.noise_sigma > 0 or config.warmup_critic > 0:
+        raise ValueError("config must have no clipping, R1 penalty, instance noise or warm-up schedule")
+    sample = config.data.sample if hasattr(config.data, "sample") else config.data
+    n, b = config.n_critic, config.batch_size
+    k_critic, k_gen = jax.random.split(key)
+    reals, zs, eps = [], [], []
+    for i in range(n):
+        k_real, k_z, k_upd = jax.random.split(jax.random.fold_in(k_critic, i), 3)
+        reals.append(jnp.asarray(sample(k_real, b), dtype))
+        zs.append(jax.random.normal(k_z, (b, config.z_dim), dtype))
+        eps.append(jax.random.uniform(jax.random.split(k_upd, 3)[0], (b, 1), dtype))
+    z_gen = jax.random.normal(jax.random.split(k_gen)[0], (b, config.z_dim), dtype)
+    return StepBatches(jnp.stack(reals), jnp.stack(zs), jnp.stack(eps), z_gen)
+
+
+def median_interval(key: jax.Array, values: ArrayLike, *, n_boot: int = 2000, level: float = 0.9) -> tuple[float, float]:
+    """Percentile-bootstrap interval for the median of per-seed values.
+
+    Resample the :math:`n` seeds with replacement ``n_boot`` times, take the
+    median :math:`m^*_b` of each resample, and return the
+    :math:`\\tfrac{1 - \\text{level}}{2}` and :math:`\\tfrac{1 + \\text{level}}{2}`
+    quantiles of :math:`\\{m^*_b\\}` (Efron & Tibshirani 1993, ch. 13). With
+    8 seeds it says how far a median could move with other seeds.
+
+    Args:
+      key: PRNG key for the resampling.
+      values: ``[n]`` one value per seed, ``n >= 2``, finite.
+      n_boot: number of resamples (``>= 100``).
+      level: coverage of the interval, in ``(0, 1)``.
+
+    Returns:
+      ``(low, high)`` as floats.
+
+    >>> median_interval(jax.random.key(0), jnp.array([3.0, 3.0, 3.0]))
+    (3.0, 3.0)
+    >>> lo, hi = median_interval(jax.random.key(0), jnp.arange(8.0))
+    >>> lo < 3.5 < hi
+    True
+    """
+    v = jnp.asarray(values, jnp.float32)
+    if v.ndim != 1 or v.shape[0] < 2:
+        raise ValueError(f"values must be [n] with n >= 2 seeds; got shape {v.shape}")
+    if not bool(jnp.all(jnp.isfinite(v))):
+        raise ValueError("values must be finite")
+    if not (isinstance(n_boot, int) and n_boot >= 100):
+        raise ValueError(f"n_boot must be an int >= 100; got {n_boot!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1); got {level!r}")
+    idx = jax.random.randint(key, (n_boot, v.shape[0]), 0, v.shape[0])
+    medians = jnp.median(v[idx], axis=1)
+    q = jnp.quantile(medians, jnp.array([(1 - level) / 2, (1 + level) / 2]))
+    return float(q[0]), float(q[1])
