@@ -328,3 +328,12 @@ def test_non_saturating_simultaneous_gd_settles_on_a_cycle_of_radius_sqrt_2h(h, 
     traj = np.asarray(g.simultaneous_gd(g.dirac_gan("non_saturating"), jnp.array([1.0, 1.0]), h, 20_000))
     r = np.linalg.norm(traj, axis=1)[-2000:]
     assert r.mean() == pytest.approx(math.sqrt(2 * h), rel=0.05)
+
+
+def test_dirac_wgan_simultaneous_gd_is_the_bilinear_game(x64):
+    """Dirac-WGAN's field (-psi, theta) is the bilinear game's: the same map, radius (1 + h^2)^(k/2)."""
+    h, z0 = 0.1, jnp.array([1.0, 1.0])
+    wgan = np.asarray(g.simultaneous_gd(g.dirac_gan("wgan"), z0, h, 1000))
+    bil = np.asarray(g.simultaneous_gd(g.bilinear_game(), z0, h, 1000))
+    np.testing.assert_allclose(wgan, bil, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(wgan[-1]) / np.linalg.norm(wgan[0]), (1 + h * h) ** 500, rtol=1e-10)
