@@ -97,3 +97,11 @@ def test_exercises_then_solutions_then_ledger(path):
     assert "ledger.show(" in _src(code[-1]), f"{path}: the last code cell does not show the ledger"
     html = [o for o in code[-1].get("outputs", []) if "text/html" in o.get("data", {})]
     assert html and "<th" in "".join(html[0]["data"]["text/html"]), f"{path}: the ledger table has no headers"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_stays_under_2_mb(path):
+    """Committed with its figures and animations, a notebook stays small enough
+    to open quickly in a browser and on a code host."""
+    size = Path(path).stat().st_size
+    assert size < 2_000_000, f"{path}: {size / 1e6:.2f} MB committed, the limit is 2 MB"
