@@ -427,3 +427,12 @@ def test_public_names_exported():
         assert getattr(gantoy, name) is getattr(S, name)
     for name in ("kl_gaussians", "w2_gaussians"):
         assert name in S.__all__ and not hasattr(gantoy, name)
+
+
+def test_plug_in_divergences_of_disjoint_histograms_are_log2_inf_1(x64):
+    # WGAN Example 1 on histograms (notebook 04, section 1): disjoint supports give JS = log 2, KL = inf, TV = 1
+    p = np.array([3.0, 5.0, 2.0, 0.0, 0.0, 0.0])
+    q = np.array([0.0, 0.0, 0.0, 7.0, 1.0, 2.0])
+    assert abs(float(gantoy.js(p, q)) - LOG2) < 1e-12
+    assert float(gantoy.kl(p, q)) == np.inf
+    assert abs(float(gantoy.tv(p, q)) - 1.0) < 1e-12

@@ -107,3 +107,24 @@ def test_bad_inputs_raise_value_errors(x64, key):
         S.fraction_within(distributions.ring8(), np.zeros((3, 2)), [0.1])
     with pytest.raises(ValueError, match="n must be"):
         S.neighbourhood_area(key, c, [0.1], n=0)
+
+
+def test_generator_jacobian_rank_is_the_code_dimension_or_the_fewest_active_units(x64, key):
+    # Lemma 1 of Arjovsky & Bottou (2017) in linear algebra: rank J(z) <= min(dim z, active units of every layer),
+    # attained for random weights (notebook 03, section 1, prints these ranks)
+    k, d = 20, 300
+    codes = jax.random.uniform(jax.random.fold_in(key, 2), (3, k))
+    wide = distributions.random_pushforward(jax.random.fold_in(key, 0), k, d, hidden=(64, 128))
+    narrow = distributions.random_pushforward(jax.random.fold_in(key, 1), k, d, hidden=(64, 16, 128))
+    for z in codes:
+        assert np.linalg.matrix_rank(np.asarray(jax.jacfwd(wide.generator)(z))) == k
+        bound = min([k, *(int((h > 0).sum()) for h in narrow.hidden(z))])
+        assert bound < k
+        assert np.linalg.matrix_rank(np.asarray(jax.jacfwd(narrow.generator)(z))) == bound
+
+
+@pytest.mark.parametrize("k, d", [(1, 2), (2, 3), (3, 4), (6, 10), (70, 100), (100, 4096), (300, 500)])
+def test_random_subspaces_meet_in_dimension_max_0_2k_minus_d(k, d):
+    rng = np.random.default_rng(k * 1000 + d)
+    u, v = rng.standard_normal((d, k)), rng.standard_normal((d, k))
+    assert 2 * k - np.linalg.matrix_rank(np.hstack([u, v])) == max(0, 2 * k - d)

@@ -833,3 +833,16 @@ def test_wasserstein_assignment_matches_pot_and_checks_its_input():
         wasserstein_assignment(x, np.where(y > 2, np.inf, y))
     with pytest.raises(ValueError, match="`p`"):
         wasserstein_assignment(x, y, p=0.5)
+
+
+def test_parallel_lines_error_is_bounded_by_the_floor_of_the_same_sample(x64, key):
+    # notebook 04: the sample of P_theta is y shifted by theta, so |W(x, y + theta e1) - |theta|| <= W(x, y)
+    import gantoy
+
+    p0, _ = gantoy.parallel_lines(0.0)
+    x = p0.sample(jax.random.fold_in(key, 0), 60)
+    y = p0.sample(jax.random.fold_in(key, 1), 60)
+    floor = float(wasserstein(x, y))
+    for theta in (-1.5, -0.3, 0.0, 0.7, 2.0):
+        w = float(wasserstein(x, gantoy.parallel_lines(theta)[1].sample(jax.random.fold_in(key, 1), 60)))
+        assert abs(w - abs(theta)) <= floor + 1e-12
