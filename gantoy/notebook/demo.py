@@ -31,6 +31,7 @@ as declared.
 from __future__ import annotations
 
 import argparse
+import base64
 import glob
 import json
 import os
@@ -50,6 +51,7 @@ __all__ = [
     "main",
     "read_ledger",
     "verdicts_page",
+    "gallery_images",
     "write_atomic",
 ]
 
@@ -58,7 +60,7 @@ VERDICTS = "docs/verdicts.md"
 _BOOLEANS = ("passed", "valid_ok", "as_declared")
 
 
-def write_atomic(path, text: str) -> None:
+def write_atomic(path, text: str | bytes) -> None:
     """Replace ``path`` by ``text`` so that an interruption leaves it old or new.
 
     The text goes to a temporary file in the same folder, is flushed to disk
@@ -84,7 +86,8 @@ def write_atomic(path, text: str) -> None:
         mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        binary = isinstance(text, bytes)
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
@@ -360,6 +363,41 @@ def verdicts_page(rows: list[dict], times: dict[str, float | None], when: str) -
     return "\n".join(out)
 
 
+GALLERY = "docs/gallery"
+#: The claim families of the README's gallery, in the course's order.
+GALLERY_FAMILIES = ("saturation", "vanishing-gradient", "mode-collapse", "critic-surfaces", "layer-gradients")
+
+
+def gallery_images(nb) -> dict[str, bytes]:
+    """The gallery pictures a notebook provides: ``{family: png bytes}``.
+
+    A code cell tagged ``gallery-FAMILY`` (FAMILY one of
+    :data:`GALLERY_FAMILIES`) gives its first PNG figure to the README's
+    gallery; ``make demo`` writes it to ``docs/gallery/FAMILY.png``.
+
+    Example:
+        >>> import base64, nbformat
+        >>> cell = nbformat.v4.new_code_cell("plot()", metadata={"tags": ["gallery-saturation"]})
+        >>> cell.outputs = [nbformat.v4.new_output("display_data", {"image/png": base64.b64encode(b"png").decode()})]
+        >>> gallery_images(nbformat.v4.new_notebook(cells=[cell]))
+        {'saturation': b'png'}
+    """
+    found = {}
+    for cell in nb.get("cells", []):
+        for tag in cell.get("metadata", {}).get("tags", []):
+            if not tag.startswith("gallery-"):
+                continue
+            family = tag[len("gallery-"):]
+            if family not in GALLERY_FAMILIES:
+                raise ValueError(f"unknown gallery family {family!r}; choose from {GALLERY_FAMILIES}")
+            pngs = [o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+            if not pngs:
+                raise ValueError(f"the cell tagged {tag!r} has no PNG figure")
+            data = pngs[0] if isinstance(pngs[0], str) else "".join(pngs[0])
+            found[family] = base64.b64decode(data)
+    return found
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="default: notebooks/*.ipynb")
@@ -385,6 +423,9 @@ def main(argv=None) -> int:
             times[name] = None
             continue
         times[name] = seconds
+        if not args.no_write:
+            for family, png in gallery_images(nb).items():
+                write_atomic(Path(GALLERY) / f"{family}.png", png)
         try:
             rows = judge_rows(read_ledger(nb, name))
         except ValueError as err:
