@@ -36,6 +36,24 @@ def test_median_filter_rows_independent_and_validation():
         P.median_filter([1.0, np.nan, 2.0], 3)
 
 
+def _naive_shrink_filter(x, w):
+    h = w // 2
+    return np.array([np.median(x[max(0, i - h) : i + h + 1]) for i in range(len(x))])
+
+
+@given(arrays(np.float64, st.integers(1, 40), elements=st.floats(-1e6, 1e6)), st.sampled_from([1, 3, 5, 11]))
+def test_median_filter_shrink_matches_naive(x, w):
+    np.testing.assert_allclose(P.median_filter(x, w, edges="shrink"), _naive_shrink_filter(x, w))
+
+
+def test_median_filter_shrink_ignores_a_raw_end_value():
+    x = np.r_[0.0, np.full(20, 2.0), 9.0]  # an outlier at each end
+    assert P.median_filter(x, 11, edges="shrink")[[0, -1]].tolist() == [2.0, 2.0]
+    assert P.median_filter(x[None], 11, edges="shrink").shape == (1, 22)
+    with pytest.raises(ValueError, match="edges"):
+        P.median_filter(x, 11, edges="wrap")
+
+
 def test_at_steps_pairs_snapshot_s_with_entry_s():
     curve = np.arange(10.0)[None].repeat(2, 0)
     np.testing.assert_array_equal(P.at_steps(curve, [0, 3, 10]), [[0.0, 3.0, 9.0]] * 2)
@@ -168,6 +186,27 @@ def test_blowups_late_jump_and_nan():
     b = P.blowups(x, window=20)
     assert np.flatnonzero(b).tolist() == [150, 161]  # the early large values are no blow-up; NaN is one
     assert not P.blowups(x[None], window=200).any()
+
+
+def _naive_blowups_early(x, w, f, e):
+    out = np.zeros(len(x), bool)
+    floor = np.median(np.abs(x[:e]))
+    for t in range(w, len(x)):
+        out[t] = not abs(x[t]) <= max(f * np.median(np.abs(x[t - w : t])), floor)
+    return out
+
+
+@given(arrays(np.float64, st.integers(1, 40), elements=st.floats(-1e3, 1e3)), st.integers(1, 6), st.integers(1, 8))
+def test_blowups_early_match_naive(x, w, e):
+    np.testing.assert_array_equal(P.blowups(x, window=w, factor=10.0, early=e), _naive_blowups_early(x, w, 10.0, e))
+
+
+def test_blowups_early_level_skips_a_revival():
+    x = np.r_[np.full(50, 1.0), np.zeros(100), np.full(10, 0.5), 30.0, np.ones(5)]
+    assert np.flatnonzero(P.blowups(x, window=20)).tolist() == list(range(150, 161))  # revival counts without the bar
+    assert np.flatnonzero(P.blowups(x, window=20, early=50)).tolist() == [160]
+    with pytest.raises(ValueError, match="early"):
+        P.blowups(x, early=-1)
 
 
 def _naive_coincide(e, m, k):

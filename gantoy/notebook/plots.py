@@ -149,6 +149,8 @@ def plot_snapshots(
     axes=None,
     lim: float | None = None,
     suptitle: str | None = None,
+    titles: Sequence[str] | None = None,
+    size: float = 2.0,
 ):
     """A row of scatter plots of generator samples over training.
 
@@ -157,6 +159,8 @@ def plot_snapshots(
       steps: the ``t`` generator steps the snapshots were taken at.
       real: optional ``[m, 2]`` data drawn underneath.
       lim: symmetric axis limit; by default from the data.
+      titles: one panel title per snapshot; by default ``"step t"``.
+      size: marker size of the points.
     """
     samples = np.asarray(samples)
     if samples.ndim != 3 or samples.shape[-1] != 2:
@@ -172,17 +176,19 @@ def plot_snapshots(
     if lim is None:
         ref = np.asarray(real) if real is not None else samples.reshape(-1, 2)
         lim = 1.2 * float(np.abs(ref).max())
-    for ax, s, step in zip(axes, samples, steps):
+    if titles is not None and len(titles) != t:
+        raise ValueError(f"need one title per snapshot: {len(titles)} titles, {t} snapshots")
+    for i, (ax, s, step) in enumerate(zip(axes, samples, steps)):
         if real is not None:
             r = np.asarray(real)
-            ax.scatter(r[:, 0], r[:, 1], s=2, color=REAL_COLOR, alpha=0.3)
-        ax.scatter(s[:, 0], s[:, 1], s=2, color=FAKE_COLOR, alpha=0.5)
+            ax.scatter(r[:, 0], r[:, 1], s=size, color=REAL_COLOR, alpha=0.3)
+        ax.scatter(s[:, 0], s[:, 1], s=size, color=FAKE_COLOR, alpha=0.5)
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-lim, lim)
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"step {int(step)}", fontsize=8)
+        ax.set_title(titles[i] if titles is not None else f"step {int(step)}", fontsize=10)
     if suptitle:
         axes[0].figure.suptitle(suptitle)
     return axes

@@ -18,7 +18,7 @@ numbers that test it:
 * :func:`fit_snapshot_critics`: fresh critics fitted between the data and each
   snapshot, to tell a training critic's lag from its geometry.
 * :func:`blowups` and :func:`coincide`: steps where the loss jumps far above
-  its running median, and whether they fall on given steps (e.g. the steps
+  its running median (and, optionally, above its early level), and whether they fall on given steps (e.g. the steps
   where the optimiser's update pointed uphill).
 
 The exact distance the numbers are compared with is
@@ -52,10 +52,17 @@ __all__ = [
 ]
 
 
-def median_filter(x: ArrayLike, window: int = 101) -> np.ndarray:
-    """Running median along the last axis, edges padded with the nearest value.
+def median_filter(x: ArrayLike, window: int = 101, *, edges: str = "nearest") -> np.ndarray:
+    """Running median along the last axis.
 
     .. math:: \\tilde x_t = \\operatorname{median}(x_{t-h}, \\dots, x_{t+h}), \\quad h = (w - 1)/2
+
+    Near the ends the window runs past the recorded steps. ``edges="nearest"``
+    pads with the end value (scipy's ``mode="nearest"``): the first and last
+    filtered values then lean towards the single raw value at the end.
+    ``edges="shrink"`` takes the median of the steps that exist,
+    :math:`x_{\\max(0, t-h)}, \\dots, x_{\\min(T-1, t+h)}`, so every filtered value
+    is a median of recorded losses (of at least :math:`h + 1` of them).
 
     NaN entries (e.g. critic steps skipped under WGAN's warm-up schedule) are
     not allowed; select the recorded steps first.
@@ -63,6 +70,7 @@ def median_filter(x: ArrayLike, window: int = 101) -> np.ndarray:
     Args:
       x: ``[..., T]`` values over steps.
       window: odd window length ``w`` (101 in the WGAN reference code's plots).
+      edges: ``"nearest"`` or ``"shrink"`` (see above).
 
     Returns:
       ``[..., T]`` filtered values (numpy).
@@ -72,6 +80,8 @@ def median_filter(x: ArrayLike, window: int = 101) -> np.ndarray:
 
     >>> median_filter([1.0, 9.0, 2.0, 3.0, 100.0, 4.0, 5.0], window=3).tolist()
     [1.0, 2.0, 3.0, 3.0, 4.0, 5.0, 5.0]
+    >>> median_filter([0.0, 2.0, 2.0, 2.0, 9.0], window=5, edges="shrink").tolist()
+    [2.0, 2.0, 2.0, 2.0, 2.0]
     """
     from scipy.ndimage import median_filter as _mf
 
@@ -83,8 +93,15 @@ def median_filter(x: ArrayLike, window: int = 101) -> np.ndarray:
         raise ValueError(f"x must be [..., T] with T >= 1; got shape {x.shape}")
     if np.isnan(x).any():
         raise ValueError("x contains NaN; drop the steps that were not recorded first")
-    size = (1,) * (x.ndim - 1) + (window,)
-    return _mf(x, size=size, mode="nearest")
+    if edges == "nearest":
+        size = (1,) * (x.ndim - 1) + (window,)
+        return _mf(x, size=size, mode="nearest")
+    if edges != "shrink":
+        raise ValueError(f"edges must be 'nearest' or 'shrink'; got {edges!r}")
+    h = (window - 1) // 2
+    pad = [(0, 0)] * (x.ndim - 1) + [(h, h)]
+    win = np.lib.stride_tricks.sliding_window_view(np.pad(x, pad, constant_values=np.nan), window, axis=-1)
+    return np.nanmedian(win, axis=-1)
 
 
 def at_steps(curve: ArrayLike, steps: Sequence[int]) -> np.ndarray:
@@ -282,21 +299,27 @@ def _snapshot_runner(config, n_steps):
     return jax.jit(jax.vmap(one))
 
 
-def blowups(loss: ArrayLike, *, window: int = 100, factor: float = 10.0) -> np.ndarray:
+def blowups(loss: ArrayLike, *, window: int = 100, factor: float = 10.0, early: int = 0) -> np.ndarray:
     """Steps where ``|loss|`` exceeds ``factor`` times its running median over the previous ``window`` steps.
 
-    .. math:: b_t = \\big[\\,|\\ell_t| > \\kappa\\,\\operatorname{median}(|\\ell_{t-w}|, \\dots, |\\ell_{t-1}|)\\,\\big],
+    .. math:: b_t = \\big[\\,|\\ell_t| > \\kappa\\,\\operatorname{median}(|\\ell_{t-w}|, \\dots, |\\ell_{t-1}|)
+       \\ \\text{and}\\ |\\ell_t| > \\operatorname{median}(|\\ell_0|, \\dots, |\\ell_{e-1}|)\\,\\big],
        \\quad t \\ge w
 
     A trailing median, not the early maximum: a critic's loss is largest
     early, while it learns, so a jump late in training is judged against the
     loss level just before it. The first ``window`` steps are never flagged.
-    A non-finite loss counts as a blow-up.
+    A non-finite loss counts as a blow-up. With ``early = e > 0`` a jump must
+    also exceed the median ``|loss|`` of the first ``e`` steps (the loss's
+    early level): a loss that returns to its normal size after a stretch of
+    zeros (a clipped critic that comes back to life) jumps against its
+    running median but not above its early level, and is not a blow-up.
 
     Args:
       loss: ``[..., T]`` the loss per step.
       window: trailing window ``w``.
       factor: the multiple ``kappa``.
+      early: ``e``, the number of first steps whose median is the second bar (0: no second bar).
 
     Returns:
       ``[..., T]`` booleans.
@@ -304,17 +327,23 @@ def blowups(loss: ArrayLike, *, window: int = 100, factor: float = 10.0) -> np.n
     >>> x = np.ones(8); x[6] = 50.0
     >>> blowups(x, window=3).astype(int).tolist()
     [0, 0, 0, 0, 0, 0, 1, 0]
+    >>> y = np.array([5.0, 5.0, 0.0, 0.0, 0.0, 1.0, 50.0]); blowups(y, window=3, early=2).astype(int).tolist()
+    [0, 0, 0, 0, 0, 0, 1]
     """
     x = np.abs(np.asarray(loss, dtype=float))
     window = int(window)
-    if x.ndim < 1 or window < 1 or not factor > 0:
-        raise ValueError(f"need loss [..., T], window >= 1 and factor > 0; got {x.shape}, {window}, {factor}")
+    early = int(early)
+    if x.ndim < 1 or window < 1 or not factor > 0 or early < 0:
+        raise ValueError(f"need loss [..., T], window >= 1, factor > 0 and early >= 0; got {x.shape}, {window}, {factor}, {early}")
     out = np.zeros(x.shape, bool)
     if x.shape[-1] <= window:
         return out
     win = np.lib.stride_tricks.sliding_window_view(x, window, axis=-1)[..., :-1, :]  # windows ending at t - 1
     med = np.median(win, axis=-1)
-    out[..., window:] = ~(x[..., window:] <= factor * med)  # NaN and inf count
+    bar = factor * med
+    if early > 0:
+        bar = np.maximum(bar, np.median(x[..., :early], axis=-1, keepdims=True))
+    out[..., window:] = ~(x[..., window:] <= bar)  # NaN and inf count
     return out
 
 
