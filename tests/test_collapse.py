@@ -226,6 +226,17 @@ def test_one_mode_gap_within_bounds(x64, sigma):
         assert abs(gap) < 1e-12
 
 
+@pytest.mark.parametrize("sigma", [0.1, 0.01])
+def test_reverse_kl_of_a_leak_is_minus_log_one_minus_eps(x64, sigma):
+    """KL(P_r || P_g) for P_g = (1 - eps) P_r + eps * (a far mode) is -log(1 - eps) once the leak is far apart."""
+    modes = gantoy.ring8().modes
+    r_points = gaussian_mixture(modes, 0.0)
+    eps = 0.05
+    leak = gaussian_mixture(jnp.concatenate([modes, jnp.zeros((1, 2))]), 0.0, jnp.array([(1 - eps) / 8] * 8 + [eps]))
+    kl = float(gantoy.kl_smoothed(r_points, leak, sigma, order=64))
+    assert abs(kl + math.log(1 - eps)) < 1e-10
+
+
 def test_one_mode_gap_monte_carlo(x64, key):
     """A Monte Carlo estimate of E[log(1 + sum_k N_k / N_0)] lies within the bounds (and near quadrature)."""
     modes = jnp.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.5]])
