@@ -31,6 +31,7 @@ PROSE = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 PYTHON = sorted((ROOT / "benchmarks").glob("*.py")) + sorted((ROOT / "gantoy").rglob("*.py"))
 
 QUOTE = re.compile(r"「([^」]*)」")
+SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
 FULL_WIDTH = re.compile(r"[，。：；！？（）]")
 # how the project was made, or the machine it ran on (CLAIMS.md is matched case-sensitively,
 # so that docs/claims.md may be named)
@@ -68,6 +69,8 @@ def _notebook_texts(path: Path, outputs: bool = True) -> list[tuple[str, str]]:
                 if not isinstance(data, str):
                     text_lines = isinstance(data, list) and all(isinstance(x, str) for x in data)
                     data = "".join(data) if text_lines else json.dumps(data, ensure_ascii=False)
+                if mime == "text/html":  # the animation player's JavaScript is code, not prose
+                    data = SCRIPT.sub("", data)
                 texts.append((f"cell {i} output {mime}", data))
             if "traceback" in out:
                 texts.append((f"cell {i} traceback", "\n".join(out["traceback"])))
