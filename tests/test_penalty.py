@@ -247,6 +247,14 @@ def test_clipped_init_fraction_matches_a_clipped_initialisation(key, c):
     assert measured == pytest.approx(P.clipped_init_fraction(sizes, c), abs=0.01)
 
 
+@pytest.mark.parametrize("c", [0.001, 0.01])
+def test_clipped_init_fraction_of_the_notebooks_deep_critic(key, c):
+    # notebook 10's 12-layer critic of width 64: the closed form against clip_fraction of a clipped init
+    sizes = (2,) + (64,) * 12 + (1,)
+    d = clip_weights(mlp_init(key, sizes), c)
+    assert float(T.clip_fraction(d, c)) == pytest.approx(P.clipped_init_fraction(sizes, c), abs=0.01)
+
+
 def test_clipped_init_fraction_closed_form_values():
     # one layer with fan-in 100: B = 0.1
     assert P.clipped_init_fraction((100, 1), 0.05) == pytest.approx(1 - 0.99 * 0.5)
