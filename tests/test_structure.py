@@ -105,3 +105,21 @@ def test_notebook_stays_under_2_mb(path):
     to open quickly in a browser and on a code host."""
     size = Path(path).stat().st_size
     assert size < 2_000_000, f"{path}: {size / 1e6:.2f} MB committed, the limit is 2 MB"
+
+
+def test_every_gallery_picture_comes_from_one_notebook_cell():
+    """The README's gallery shows one picture per claim family; ``make demo``
+    writes it from the one notebook cell tagged ``gallery-FAMILY``."""
+    from gantoy.notebook.demo import GALLERY_FAMILIES
+
+    tagged = {}
+    for path in NOTEBOOKS:
+        for cell in _cells(path):
+            for tag in cell.get("metadata", {}).get("tags", []):
+                if tag.startswith("gallery-"):
+                    tagged.setdefault(tag[len("gallery-"):], []).append(Path(path).stem)
+    assert sorted(tagged) == sorted(GALLERY_FAMILIES), tagged
+    assert all(len(v) == 1 for v in tagged.values()), tagged
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for family in GALLERY_FAMILIES:
+        assert f"docs/gallery/{family}.png" in readme, f"the README does not show the {family} picture"
