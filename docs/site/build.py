@@ -59,10 +59,27 @@ def notebook_title(nb: dict, stem: str) -> str:
     return f"{m.group(1)} · {m.group(2)}" if m else stem
 
 
+# A stylesheet an output asks for from the network (matplotlib's animation
+# player links Font Awesome from a CDN): the site opens offline, so such links
+# are dropped, and gantoy.css draws the player's buttons with Unicode glyphs.
+_REMOTE_LINK = re.compile(r"<link\b[^>]*href=[\"']https?://[^>]*>", re.IGNORECASE)
+
+
+def _offline_outputs(cell) -> None:
+    for out in cell.get("outputs", []):
+        html = out.get("data", {}).get("text/html")
+        if html is None:
+            continue
+        text = html if isinstance(html, str) else "".join(html)
+        out["data"]["text/html"] = _REMOTE_LINK.sub("", text)
+
+
 def fold_solutions(nb: dict) -> dict:
-    """A copy of ``nb`` with every cell tagged ``solution`` folded on the page."""
+    """A copy of ``nb`` with every cell tagged ``solution`` folded on the page
+    (and no output that fetches a stylesheet from the network)."""
     nb = json.loads(json.dumps(nb))
     for cell in nb.get("cells", []):
+        _offline_outputs(cell)
         tags = cell.get("metadata", {}).get("tags", [])
         if "solution" not in tags:
             continue

@@ -23,6 +23,8 @@ matplotlib is imported when an animation is drawn.
 
 from __future__ import annotations
 
+import re
+
 import functools
 from typing import NamedTuple
 
@@ -88,7 +90,8 @@ def _render(fig, update, n_frames, caption, fps, colors=64):
             path = Path(tmp, "anim.html")
             writer = _html_writer(colors)(fps=fps, embed_frames=True, default_mode="once")
             anim.save(str(path), writer=writer, dpi=fig.dpi)
-            html = path.read_text()
+            # drop the player's Font Awesome stylesheet link to a CDN: the page must work offline
+            html = re.sub(r"<link\b[^>]*href=[\"']https?://[^>]*>", "", path.read_text())
     finally:
         plt.close(fig)
     cap = caption.replace("&", "&amp;").replace("<", "&lt;")
