@@ -10,7 +10,13 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # them slower, which tiny tests do not notice). Only this process gets it: the
 # notebook kernels, which train for real, start with the caller's flags
 # (``kernel_env`` below). Set XLA_FLAGS yourself to override.
-KERNEL_XLA_FLAGS = os.environ.get("XLA_FLAGS")
+# The caller's flags are kept in GANTOY_KERNEL_XLA_FLAGS before they change:
+# pytest-xdist's workers inherit the already-changed XLA_FLAGS from the main
+# process, and without this their notebook kernels would run at -O0 too (other
+# numbers in the chaotic GAN runs than `make demo` gets).
+if "GANTOY_KERNEL_XLA_FLAGS" not in os.environ:
+    os.environ["GANTOY_KERNEL_XLA_FLAGS"] = os.environ.get("XLA_FLAGS", "")
+KERNEL_XLA_FLAGS = os.environ["GANTOY_KERNEL_XLA_FLAGS"] or None
 if "xla_backend_optimization_level" not in (KERNEL_XLA_FLAGS or ""):
     os.environ["XLA_FLAGS"] = f"{KERNEL_XLA_FLAGS or ''} --xla_backend_optimization_level=0".strip()
 
