@@ -20,7 +20,7 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 LOCK = ROOT / "constraints.txt"
 
 # The notebook tooling: the only modules allowed to import the `notebooks` extra.
-NOTEBOOK_MODULES = {"animate", "demo", "plots"}
+NOTEBOOK_MODULES = {"animate", "demo", "plots", "widgets"}
 # ledger.show draws a row as HTML when it runs inside IPython and prints it otherwise.
 OPTIONAL_IMPORTS = {("ledger", "IPython")}
 

@@ -52,6 +52,23 @@ def test_solutions_are_folded():
     assert site.notebook_title(nb, "03_x") == "03 · A title"
 
 
+def test_sliders_become_a_note_and_widget_state_is_dropped():
+    # a page cannot run a kernel, and the widget JavaScript would come from a CDN
+    site = _site_builder()
+    view = {"application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2},
+            "text/plain": "interactive(children=...)"}
+    nb = {"metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}}}}, "cells": [
+        {"cell_type": "code", "metadata": {}, "source": "w", "outputs": [
+            {"output_type": "stream", "name": "stdout", "text": "kept\n"},
+            {"output_type": "execute_result", "data": view, "metadata": {}, "execution_count": 1}]},
+    ]}
+    folded = site.fold_solutions(nb)
+    outs = folded["cells"][0]["outputs"]
+    assert outs[0] == nb["cells"][0]["outputs"][0]
+    assert outs[1]["data"] == {"text/markdown": site.WIDGET_NOTE}
+    assert "widgets" not in folded["metadata"] and "widgets" in nb["metadata"]
+
+
 def _requirements():
     missing = [m for m in ("sphinx", "myst_nb", "playwright", "mathjax") if importlib.util.find_spec(m) is None]
     if missing:

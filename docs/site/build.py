@@ -65,8 +65,19 @@ def notebook_title(nb: dict, stem: str) -> str:
 _REMOTE_LINK = re.compile(r"<link\b[^>]*href=[\"']https?://[^>]*>", re.IGNORECASE)
 
 
+# A slider (gantoy.notebook.widgets) needs a live kernel to redraw; a page cannot
+# run one, and the widget's JavaScript would come from a CDN. The page says so
+# instead; the static figure beside each slider stays.
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = ("*A slider goes here in a live kernel (`make lab`): it redraws the figure for the value you "
+               "choose. The static figure above shows the same quantities.*")
+
+
 def _offline_outputs(cell) -> None:
     for out in cell.get("outputs", []):
+        if WIDGET_MIME in out.get("data", {}):
+            out["data"] = {"text/markdown": WIDGET_NOTE}
+            continue
         html = out.get("data", {}).get("text/html")
         if html is None:
             continue
@@ -76,8 +87,10 @@ def _offline_outputs(cell) -> None:
 
 def fold_solutions(nb: dict) -> dict:
     """A copy of ``nb`` with every cell tagged ``solution`` folded on the page
-    (and no output that fetches a stylesheet from the network)."""
+    (no output that fetches a stylesheet from the network, and a note in place
+    of each slider)."""
     nb = json.loads(json.dumps(nb))
+    nb.get("metadata", {}).pop("widgets", None)  # saved widget state: nothing on a page can use it
     for cell in nb.get("cells", []):
         _offline_outputs(cell)
         tags = cell.get("metadata", {}).get("tags", [])

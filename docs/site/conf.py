@@ -31,6 +31,7 @@ extensions = [
 # The notebooks are rendered as committed: never executed here.
 nb_execution_mode = "off"
 nb_merge_streams = True
+nb_ipywidgets_js = {}  # no widget JavaScript from a CDN: the site opens offline (build.py notes each slider)
 # The ledger's own mime type is for `make demo`; the page shows its HTML table.
 nb_mime_priority_overrides = [("html", "application/vnd.gantoy.notebook.ledger+json", None)]
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
