@@ -1,7 +1,7 @@
 """Training you can watch: self-contained animations for the notebooks.
 
 Each function returns an :class:`IPython.display.HTML` whose ``.data`` is a
-figure animated with matplotlib's ``FuncAnimation`` and written by the
+figure drawn frame by frame and written by the
 JS-HTML writer behind ``to_jshtml()``, with a caption: the frames are embedded as images with play / step / scrub controls
 written in plain JavaScript, so the animation plays in a committed notebook,
 on a rendered page or on a projector, with no kernel. Figures are closed after
@@ -75,21 +75,28 @@ def _html_writer(colors):
 
 
 def _render(fig, update, n_frames, caption, fps, colors=64):
-    """``FuncAnimation(fig, update)`` as self-contained JS-HTML (``to_jshtml``'s writer and
-    template, frames as palette PNGs), the figure closed, wrapped with a caption."""
+    """``update(0)``, ..., ``update(n_frames - 1)`` drawn as self-contained JS-HTML
+    (``to_jshtml``'s writer and template, frames as palette PNGs), the figure
+    closed, wrapped with a caption."""
     import tempfile
     from pathlib import Path
 
     import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation
     from IPython.display import HTML
 
-    anim = FuncAnimation(fig, update, frames=n_frames, interval=1000 / fps, blit=False)
+    # The layout is solved once, on the first frame, then held: the panels do not
+    # jump between frames, and each frame costs one draw (FuncAnimation.save
+    # would draw every frame three times and re-solve the layout twice).
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
     try:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp, "anim.html")
             writer = _html_writer(colors)(fps=fps, embed_frames=True, default_mode="once")
-            anim.save(str(path), writer=writer, dpi=fig.dpi)
+            with writer.saving(fig, str(path), dpi=fig.dpi):
+                for t in range(n_frames):
+                    update(t)
+                    writer.grab_frame()
             # drop the player's Font Awesome stylesheet link to a CDN: the page must work offline
             html = re.sub(r"<link\b[^>]*href=[\"']https?://[^>]*>", "", path.read_text())
     finally:
