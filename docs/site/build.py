@@ -69,8 +69,8 @@ _REMOTE_LINK = re.compile(r"<link\b[^>]*href=[\"']https?://[^>]*>", re.IGNORECAS
 # run one, and the widget's JavaScript would come from a CDN. The page says so
 # instead; the static figure beside each slider stays.
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-WIDGET_NOTE = ("*A slider goes here in a live kernel (`make lab`): it redraws the figure for the value you "
-               "choose. The static figure above shows the same quantities.*")
+WIDGET_NOTE = ("*In a live kernel (`make lab`) a slider here redraws this section's figure for any value you "
+               "choose; the static figure earlier in this section shows the same quantities at fixed values.*")
 
 
 def _offline_outputs(cell) -> None:

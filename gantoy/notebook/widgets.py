@@ -109,13 +109,17 @@ def instance_noise(sigma: float = 0.2):
         axes[0].set_title(rf"$\sigma = {sigma:.3g}$: JS and TV flatten beyond a few $\sigma$")
         axes[1].plot(th, out["djs"], color=COLORS[1], label=r"$\partial_\theta JS_\sigma$")
         axes[1].axhline(1.0, color=COLORS[0], ls="--", lw=1, label=r"$\partial_\theta W = 1$")
-        axes[1].axvline(out["live"], color=COLORS[3], ls=":", lw=1.5,
-                        label=rf"JS gradient < 1% of its peak beyond $\theta = {out['live']:.2f}$")
+        if out["live"] < th[-1]:
+            axes[1].axvline(out["live"], color=COLORS[3], ls=":", lw=1.5,
+                            label=rf"JS gradient < 1% of its peak beyond $\theta = {out['live']:.2f}$")
+        else:
+            axes[1].plot([], [], " ", label=rf"JS gradient still >= 1% of its peak at $\theta = {th[-1]:g}$")
         axes[1].set_ylabel("gradient")
-        axes[1].set_title("the JS gradient lives only near $\\theta = 0$")
+        axes[1].set_title("the JS gradient lives only where $\\theta \\lesssim$ a few $\\sigma$")
+        axes[0].legend(loc="upper right", fontsize=9)
+        axes[1].legend(loc="center right", fontsize=9)
         for ax in axes:
             ax.set_xlabel(r"$\theta$ (position of the moving line)")
-            ax.legend(loc="upper right", fontsize=8)
         plt.tight_layout()
         plt.show()
         return out
@@ -176,8 +180,8 @@ def penalty(lam: float = 1.0, *, n_steps: int = 20_000):
         axes[0].axhline(0.0, color=COLORS[0], lw=0.8, label=r"data ($\theta = 0$)")
         axes[0].set_xlabel("generator step k (5 critic steps each)")
         axes[0].set_ylabel(r"generator position $\theta_k$")
-        verdict = "stalls at $-2\\lambda$" if abs(out["final"] - out["stall"]) < 0.01 * max(1.0, abs(out["stall"])) \
-            else "has not settled"
+        settled = abs(out["final"] - out["stall"]) < 0.01 * abs(out["stall"])  # within 1% of -2 lambda
+        verdict = "stalls at $-2\\lambda$" if settled else "has not settled"
         axes[0].set_title(rf"$\lambda = {lam:.3g}$: the generator {verdict}")
         axes[0].legend(loc="best", fontsize=8)
         axes[1].plot(traj[:, 0], traj[:, 1], color=COLORS[5], lw=0.6)
@@ -185,7 +189,8 @@ def penalty(lam: float = 1.0, *, n_steps: int = 20_000):
         axes[1].plot([traj[0, 0]], [traj[0, 1]], "o", color=COLORS[3], label="start (1, 1)")
         axes[1].set_xlabel(r"generator position $\theta$")
         axes[1].set_ylabel(r"critic slope $\psi$")
-        axes[1].set_title("the path in the $(\\theta, \\psi)$ plane")
+        axes[1].set_title("the path ends at $(-2\\lambda, 0)$" if settled else
+                          "the path has not come to rest")
         axes[1].legend(loc="best", fontsize=8)
         plt.tight_layout()
         plt.show()
