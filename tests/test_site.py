@@ -69,6 +69,14 @@ def test_sliders_become_a_note_and_widget_state_is_dropped():
     assert "widgets" not in folded["metadata"] and "widgets" in nb["metadata"]
 
 
+def test_links_to_another_notebooks_heading_use_mysts_lower_case_anchor():
+    site = _site_builder()
+    text = "See [notebook 01, the stall](01_minimax_and_nash.ipynb#Why-the-1-d-penalty-stalls) and [x](https://a.b/#Keep)."
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": text}]}
+    out = site.fold_solutions(nb)["cells"][0]["source"]
+    assert "(01_minimax_and_nash.ipynb#why-the-1-d-penalty-stalls)" in out and "(https://a.b/#Keep)" in out
+
+
 def _requirements():
     missing = [m for m in ("sphinx", "myst_nb", "playwright", "mathjax") if importlib.util.find_spec(m) is None]
     if missing:

@@ -85,6 +85,16 @@ def _offline_outputs(cell) -> None:
         out["data"]["text/html"] = _REMOTE_LINK.sub("", text)
 
 
+# A link to a heading of another notebook: Jupyter's anchor keeps the heading's
+# case ("Why-the-..."), MyST's (myst_heading_anchors) is lower case.
+_NOTEBOOK_ANCHOR = re.compile(r"(\(\d\d_[A-Za-z0-9_]+\.ipynb#)([A-Za-z0-9_-]+)\)")
+
+
+def _site_anchors(cell) -> None:
+    if cell["cell_type"] == "markdown":
+        cell["source"] = _NOTEBOOK_ANCHOR.sub(lambda m: m.group(1) + m.group(2).lower() + ")", _source(cell))
+
+
 def fold_solutions(nb: dict) -> dict:
     """A copy of ``nb`` with every cell tagged ``solution`` folded on the page
     (no output that fetches a stylesheet from the network, and a note in place
@@ -93,6 +103,7 @@ def fold_solutions(nb: dict) -> dict:
     nb.get("metadata", {}).pop("widgets", None)  # saved widget state: nothing on a page can use it
     for cell in nb.get("cells", []):
         _offline_outputs(cell)
+        _site_anchors(cell)
         tags = cell.get("metadata", {}).get("tags", [])
         if "solution" not in tags:
             continue

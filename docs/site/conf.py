@@ -57,6 +57,7 @@ autodoc_default_options = {"members": True, "undoc-members": False, "show-inheri
 autodoc_typehints = "description"
 napoleon_google_docstring = True
 napoleon_numpy_docstring = True
+napoleon_use_ivar = True  # an Attributes section as fields, not a second description of each NamedTuple field
 
 html_theme = "alabaster"
 html_title = "gantoy: why the original GAN is hard to train"

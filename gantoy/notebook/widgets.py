@@ -141,8 +141,9 @@ def penalty_trajectory(lam: float, *, n_steps: int = 20_000, lr: float = 0.01, n
       n_steps: generator steps.
 
     Returns:
-      ``{"traj": [n_steps + 1, 2], "stall": -2 lam, "swing": half the range of
-      θ over the second half, "final": θ at the end}``.
+      A dict: ``"traj"`` the ``[n_steps + 1, 2]`` trajectory, ``"stall"``
+      :math:`-2\lambda`, ``"swing"`` half the range of θ over the second half,
+      ``"final"`` θ at the end.
 
     >>> out = penalty_trajectory(10.0)
     >>> bool(abs(out["final"] - out["stall"]) < 0.2)
