@@ -112,6 +112,7 @@ def kl(p: ArrayLike, q: ArrayLike, axis: int = -1) -> jax.Array:
     after normalising ``p`` and ``q`` to sum to one along ``axis``. Equal to
     ``scipy.special.rel_entr(p, q).sum(axis)`` on normalised inputs. The value
     is ``+inf`` (never NaN) where some ``q_i = 0 < p_i``; its gradient there is 0.
+    A sum that rounding leaves below 0 is returned as 0.
 
     Args:
       p: non-negative weights, any shape ``[..., n, ...]``.
@@ -138,7 +139,10 @@ def kl(p: ArrayLike, q: ArrayLike, axis: int = -1) -> jax.Array:
     pn_safe = jnp.where(ok, pn, 1.0)
     qn_safe = jnp.where(ok, qn, 1.0)
     terms = jnp.where(ok, pn_safe * (jnp.log(pn_safe) - jnp.log(qn_safe)), 0.0)
-    return pair.finish(jnp.where(infinite, jnp.inf, jnp.sum(terms, axis=axis)))
+    # KL >= 0 (Gibbs' inequality); rounding can leave the sum a hair below 0 when the
+    # positive part is below the resolution of the weights (e.g. 5e-39 beside 0.5)
+    value = jnp.maximum(jnp.sum(terms, axis=axis), 0.0)
+    return pair.finish(jnp.where(infinite, jnp.inf, value))
 
 
 def js(p: ArrayLike, q: ArrayLike, axis: int = -1) -> jax.Array:
