@@ -182,6 +182,17 @@ def test_zero_weight_gradient_is_the_restriction_to_the_support(x64, name):
 weights = hnp.arrays(np.float64, 5, elements=st.one_of(st.just(0.0), st.floats(1e-300, 10.0)))
 
 
+def test_js_never_exceeds_log2():
+    # nearly all the mass outside the shared support: the sum rounded to one ulp above log 2
+    # before the clamp (found by hypothesis)
+    p = np.array([0.0, 1.0, 0.0, 8.6875, 0.0])
+    q = np.array([1.0, 0.0, 1.0, 1.49081093e-74, 1.0])
+    with jax.enable_x64(True):
+        for f in (JITTED["js"], FUNCS["js"]):
+            v = float(f(p, q))
+            assert v <= math.log(2.0) and v > math.log(2.0) - 1e-15
+
+
 def test_kl_is_not_negative_when_rounding_hides_the_positive_part():
     # the positive part, 0.5 log(1 + 5e-39) per mode, is below float64's resolution; the one
     # negative term, 1.9e-187 log(1.9e-187 / 5e-39), is not (found by hypothesis)

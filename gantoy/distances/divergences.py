@@ -199,8 +199,11 @@ def js(p: ArrayLike, q: ArrayLike, axis: int = -1) -> jax.Array:
     qn_safe = jnp.where(both, qn, 1.0)
     shared = 0.5 * jnp.sum(jnp.where(both, _js_term(pn_safe, qn_safe), 0.0), axis=axis)
     value = 0.5 * LOG2 * (_mass_outside(pn, both, axis) + _mass_outside(qn, both, axis)) + shared
-    # each shared term is >= 0 mathematically; rounding can leave -1e-17
-    return pair.finish(jnp.maximum(value, 0.0))
+    # 0 <= JS <= log 2 mathematically; rounding can leave -1e-17, or one ulp above log 2
+    # when almost all the mass is outside the shared support (where, not clip: a value
+    # equal to log 2 keeps its whole gradient)
+    value = jnp.maximum(value, 0.0)
+    return pair.finish(jnp.where(value > LOG2, LOG2, value))
 
 
 def _log_ratios(p: jax.Array, q: jax.Array) -> tuple[jax.Array, jax.Array]:
