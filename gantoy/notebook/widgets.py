@@ -45,6 +45,16 @@ def _check_range(name, value, lo, hi):
     return float(value)
 
 
+def _log_slider(draw, name, symbol, value, *, hi, step):
+    """``ipywidgets.interactive(draw, name=...)`` over a log-scale slider from 0.01 to ``hi``,
+    redrawn when the slider is released."""
+    import ipywidgets
+
+    slider = ipywidgets.FloatLogSlider(value=value, base=10, min=-2, max=math.log10(hi), step=step,
+                                       description=symbol, continuous_update=False)
+    return ipywidgets.interactive(draw, **{name: slider})
+
+
 @functools.lru_cache(maxsize=1)
 def _noise_fns():
     # sigma is an argument, not a constant: one compiled program serves every slider position
@@ -91,7 +101,6 @@ def instance_noise(sigma: float = 0.2):
     Returns:
       An ``ipywidgets.interactive``; its ``result`` is :func:`instance_noise_curves`'s dict.
     """
-    import ipywidgets
     import matplotlib.pyplot as plt
 
     sigma = _check_range("sigma", sigma, 0.01, 2.0)
@@ -124,9 +133,7 @@ def instance_noise(sigma: float = 0.2):
         plt.show()
         return out
 
-    slider = ipywidgets.FloatLogSlider(value=sigma, base=10, min=-2, max=math.log10(2.0), step=0.05,
-                                       description="σ", continuous_update=False)
-    return ipywidgets.interactive(draw, sigma=slider)
+    return _log_slider(draw, "sigma", "σ", sigma, hi=2.0, step=0.05)
 
 
 def penalty_trajectory(lam: float, *, n_steps: int = 20_000, lr: float = 0.01, n_critic: int = 5) -> dict:
@@ -143,7 +150,8 @@ def penalty_trajectory(lam: float, *, n_steps: int = 20_000, lr: float = 0.01, n
     Returns:
       A dict: ``"traj"`` the ``[n_steps + 1, 2]`` trajectory, ``"stall"``
       :math:`-2\lambda`, ``"swing"`` half the range of θ over the second half,
-      ``"final"`` θ at the end.
+      ``"final"`` θ at the end, ``"settled"`` whether it ends within 1% of
+      :math:`-2\lambda`.
 
     >>> out = penalty_trajectory(10.0)
     >>> bool(abs(out["final"] - out["stall"]) < 0.2)
@@ -153,8 +161,9 @@ def penalty_trajectory(lam: float, *, n_steps: int = 20_000, lr: float = 0.01, n
     traj = np.asarray(games.alternating_gd(games.dirac_gan("wgan", gp=lam), jnp.array([1.0, 1.0]), lr, n_steps,
                                            n_critic=n_critic))
     late = traj[len(traj) // 2:, 0]
-    return {"traj": traj, "stall": -2.0 * lam, "swing": float((late.max() - late.min()) / 2),
-            "final": float(traj[-1, 0])}
+    stall, final = -2.0 * lam, float(traj[-1, 0])
+    return {"traj": traj, "stall": stall, "swing": float((late.max() - late.min()) / 2), "final": final,
+            "settled": abs(final - stall) < 0.01 * abs(stall)}
 
 
 def penalty(lam: float = 1.0, *, n_steps: int = 20_000):
@@ -167,7 +176,6 @@ def penalty(lam: float = 1.0, *, n_steps: int = 20_000):
     Returns:
       An ``ipywidgets.interactive``; its ``result`` is :func:`penalty_trajectory`'s dict.
     """
-    import ipywidgets
     import matplotlib.pyplot as plt
 
     lam = _check_range("lam", lam, 0.01, 30.0)
@@ -181,7 +189,7 @@ def penalty(lam: float = 1.0, *, n_steps: int = 20_000):
         axes[0].axhline(0.0, color=COLORS[0], lw=0.8, label=r"data ($\theta = 0$)")
         axes[0].set_xlabel("generator step k (5 critic steps each)")
         axes[0].set_ylabel(r"generator position $\theta_k$")
-        settled = abs(out["final"] - out["stall"]) < 0.01 * abs(out["stall"])  # within 1% of -2 lambda
+        settled = out["settled"]
         verdict = "stalls at $-2\\lambda$" if settled else "has not settled"
         axes[0].set_title(rf"$\lambda = {lam:.3g}$: the generator {verdict}")
         axes[0].legend(loc="best", fontsize=8)
@@ -197,6 +205,4 @@ def penalty(lam: float = 1.0, *, n_steps: int = 20_000):
         plt.show()
         return out
 
-    slider = ipywidgets.FloatLogSlider(value=lam, base=10, min=-2, max=math.log10(30.0), step=0.1,
-                                       description="λ", continuous_update=False)
-    return ipywidgets.interactive(draw, lam=slider)
+    return _log_slider(draw, "lam", "λ", lam, hi=30.0, step=0.1)
