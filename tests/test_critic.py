@@ -220,6 +220,32 @@ def test_fit_critics_gan_and_continuation(key):
     np.testing.assert_array_equal(same.estimate, first.estimate)  # deterministic
 
 
+def test_fit_critics_one_program_for_every_clip_and_a_continuation(key):
+    """The clipping bound and the step size are arguments of the compiled program, and a first fit
+    starts from explicit critics: another c, another step size, or a continuation (d_params given)
+    compiles nothing new; a first fit equals a continuation from the engine's initial critics."""
+    real, fake, _ = _translated(key, 2, n=64)
+    kw = dict(hidden=(8,), batch_size=16, paired=True)
+    first = C.fit_critics(key, real, fake, 10, n_seeds=2, clip=0.01, optimizer=rmsprop(1e-3), **kw)
+    compiles = []
+    listener = lambda event, duration, **kw: compiles.append(event) if "backend_compile" in event else None
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        wider = C.fit_critics(key, real, fake, 10, n_seeds=2, clip=0.02, optimizer=rmsprop(3e-3), **kw)
+        more = C.fit_critics(key, real, fake, 10, n_seeds=2, clip=0.01, optimizer=rmsprop(1e-3),
+                             d_params=first.d_params, **kw)
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
+    assert compiles == []
+    assert np.max(np.abs(wider.d_params[0][0])) > 0.01 >= np.max(np.abs(first.d_params[0][0]))
+    assert np.all(more.metrics["max_abs_weight"] <= 0.01)
+    # a fit from d_params = the initial critics (seed key fold_in 0, clipped) is the first fit itself
+    inits = [mlp_init(jax.random.fold_in(k, 0), (1, 8, 1)) for k in seed_keys(key, 2)]  # [seed][layer]
+    d0 = jax.tree_util.tree_map(lambda *a: jnp.stack([jnp.stack([jnp.clip(x, -0.01, 0.01)] * 2) for x in a]), *inits)
+    again = C.fit_critics(key, real, fake, 10, n_seeds=2, clip=0.01, optimizer=rmsprop(1e-3), d_params=d0, **kw)
+    np.testing.assert_array_equal(again.estimate, first.estimate)
+
+
 def test_fit_critics_is_fit_critic_vmapped_over_pairs_and_seeds(key):
     real, fake, _ = _translated(key, 2, n=64)
     kw = dict(hidden=(8,), optimizer=rmsprop(1e-3), batch_size=16, paired=True)

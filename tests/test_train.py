@@ -281,6 +281,31 @@ def test_runtime_n_critic_compiles_once_and_takes_k_critic_steps(key):
     assert leaves_equal(frozen.state.g_params, start.g_params)
 
 
+def test_learning_rates_are_arguments_of_one_program(key):
+    """Configurations that differ only in their step sizes share one compiled program (no new XLA
+    compile), and its numbers are those of the same optimiser with the step size as a constant
+    (an optax transformation keeps its own step size inside the program)."""
+    compiles = []
+    listener = lambda event, duration, **kw: compiles.append(event) if "backend_compile" in event else None
+    T.train(key, CFG, 3, n_seeds=2, metrics=M)  # compiles
+    other = CFG.replace(g_opt=T.adam(3e-3, 0.5, 0.999), d_opt=T.adam(2e-2, 0.5, 0.999))
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        ours = T.train(key, other, 3, n_seeds=2, metrics=M)
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
+    assert compiles == []
+    constant = CFG.replace(g_opt=optax.adam(3e-3, b1=0.5, b2=0.999, eps=1e-8),
+                           d_opt=optax.adam(2e-2, b1=0.5, b2=0.999, eps=1e-8))
+    theirs = T.train(key, constant, 3, n_seeds=2, metrics=M)
+    assert leaves_equal(ours.state.g_params, theirs.state.g_params)
+    assert leaves_equal(ours.state.d_params, theirs.state.d_params)
+    for name in M:
+        np.testing.assert_array_equal(ours.metrics[name], theirs.metrics[name])
+    base = T.train(key, CFG, 3, n_seeds=2, metrics=M)
+    assert not np.array_equal(base.metrics["g_loss"], ours.metrics["g_loss"])  # the step sizes do act
+
+
 def test_finite_flag(key):
     ok = T.train(key, CFG, 2, metrics=M)
     assert ok.metrics["finite"].dtype == np.bool_ and ok.metrics["finite"].all()

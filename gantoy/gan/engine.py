@@ -528,18 +528,50 @@ def _fold(key, i):
     return jax.random.fold_in(key, i)
 
 
+_PLAYERS = ("g_opt", "d_opt")
+
+
+def _split_learning_rates(config: GANConfig) -> tuple[GANConfig, tuple]:
+    """``config`` with its optimisers' step sizes set to 1, and the step sizes ``(g_lr, d_lr)``.
+
+    The step sizes are arguments of the compiled training programs rather than
+    part of their key: configurations that differ only in them share one
+    program (compiling takes seconds; a step-size sweep runs in the same
+    program). An optimiser given as an ``optax.GradientTransformation`` keeps
+    its own step size, and its entry is ``None``. The arithmetic is the same
+    either way: optax multiplies each update by :math:`-\\eta`, a constant or an
+    argument.
+
+    >>> cfg = gan_config(lambda k, n: jnp.zeros((n, 2)), d_opt=adam(1e-3))
+    >>> key, lrs = _split_learning_rates(cfg)
+    >>> lrs, key.d_opt.lr, key == _split_learning_rates(cfg.replace(d_opt=adam(3e-4)))[0]
+    ((0.0001, 0.001), 1.0, True)
+    """
+    lrs = tuple(getattr(config, p).lr if isinstance(getattr(config, p), Optimizer) else None for p in _PLAYERS)
+    return _with_learning_rates(config, (1.0, 1.0)), lrs
+
+
+def _with_learning_rates(config: GANConfig, lrs) -> GANConfig:
+    """``config`` with the step sizes ``lrs`` (Python floats or traced values) put back."""
+    changes = {p: getattr(config, p)._replace(lr=lr) for p, lr in zip(_PLAYERS, lrs)
+               if lr is not None and isinstance(getattr(config, p), Optimizer)}
+    return config.replace(**changes) if changes else config
+
+
 @functools.lru_cache(maxsize=64)
 def _segment_runner(config, want, length, batched, runtime, train_g, fake, sharding=None):
     """``length`` rounds under ``lax.scan`` (``vmap`` over seeds), compiled once per argument set.
 
     ``runtime``: the critic count is an argument of the program; otherwise
     the config's (static, or the warm-up schedule). ``train_g``: ``True`` /
-    ``False``, or ``None`` for an argument of the program.
+    ``False``, or ``None`` for an argument of the program. ``config`` comes
+    from :func:`_split_learning_rates`: the step sizes are the argument ``lrs``.
     """
-    round_ = _make_round(config, want, buffer=None if runtime else config.max_critic,
-                         predraw=not batched and not runtime, fake=fake)
 
-    def run(state, k_train, n_critic, train_gen):
+    def run(state, k_train, n_critic, train_gen, lrs):
+        round_ = _make_round(_with_learning_rates(config, lrs), want, buffer=None if runtime else config.max_critic,
+                             predraw=not batched and not runtime, fake=fake)
+
         def body(s, _):
             n = n_critic if runtime else _critic_schedule(config, s.step)
             return round_(s, jax.random.fold_in(k_train, s.step), n, train_gen if train_g is None else train_g)
@@ -548,11 +580,11 @@ def _segment_runner(config, want, length, batched, runtime, train_g, fake, shard
 
     if not batched:
         return jax.jit(run)
-    runs = jax.vmap(run, in_axes=(0, 0, None, None))
+    runs = jax.vmap(run, in_axes=(0, 0, None, None, None))
     if sharding is not None:
         # each device runs the single-device program on its own seeds
         seeds, rest = sharding.spec, jax.sharding.PartitionSpec()
-        runs = jax.shard_map(runs, mesh=sharding.mesh, in_specs=(seeds, seeds, rest, rest),
+        runs = jax.shard_map(runs, mesh=sharding.mesh, in_specs=(seeds, seeds, rest, rest, rest),
                              out_specs=seeds, check_vma=False)
     return jax.jit(runs)
 
@@ -749,11 +781,13 @@ def _train(keys, batched, config, n_steps, *, metrics, snapshot_steps, n_samples
         snapshots.append(snap_run(state.g_params, k_snap))
     n_arg = None if n_critic is None else jnp.asarray(n_critic, jnp.int32)
     g_arg = jnp.asarray(train_generator) if runtime_g else None
+    key_config, lrs = _split_learning_rates(config)
     pieces = []
     t0 = time.perf_counter()
     pos = start
     for b in bounds:
-        state, m = _segment_runner(config, want, b - pos, batched, runtime, train_g, fake, sharding)(state, k_train, n_arg, g_arg)
+        runner = _segment_runner(key_config, want, b - pos, batched, runtime, train_g, fake, sharding)
+        state, m = runner(state, k_train, n_arg, g_arg, lrs)
         pieces.append(m)
         pos = b
         if b in snaps:

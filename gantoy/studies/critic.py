@@ -42,6 +42,7 @@ import optax
 from jax.typing import ArrayLike
 
 from gantoy._checks import _as_keys, _concrete
+from gantoy.gan.losses import clip_weights
 from gantoy.gan.nets import mlp_apply, mlp_init
 from gantoy.gan.engine import (
     FINITE,
@@ -543,16 +544,37 @@ def fit_critics(
     lrs = per_pair(optimizer.lr if lr is None else lr, real.dtype)
     gps = per_pair(gp_weight if use_gp else 0.0, real.dtype)
     pairs = per_pair(paired, bool)
-    run = _fit_runner(sizes, n_steps, loss, optimizer, clip, use_gp, batch_size, batched, d_params is not None, d_seeds)
-    out = run(keys, real, fake, lrs, gps, pairs, d_params)
+    c = None if clip is None else jnp.asarray(clip, real.dtype)
+    if d_params is None:
+        # the critics fit_critic would start from, made here so that a first
+        # fit and its continuation (d_params given) run one compiled program
+        d_params = _init_runner(sizes, str(real.dtype), batched, m)(keys, c)
+        d_seeds = batched
+    # the step size, the clipping bound (and lr, gp_weight, paired per pair)
+    # are arguments of the program: one compilation serves every value
+    run = _fit_runner(sizes, n_steps, loss, optimizer._replace(lr=1.0), clip is not None, use_gp, batch_size, batched,
+                      d_seeds)
+    out = run(keys, real, fake, lrs, gps, pairs, d_params, c)
     return CriticFit(out.d_params, np.asarray(out.estimate), {k: np.asarray(v) for k, v in out.metrics.items()})
 
 
 @functools.lru_cache(maxsize=32)
-def _fit_runner(sizes, n_steps, loss, optimizer, clip, use_gp, batch_size, batched, has_d, d_seeds):
-    one = functools.partial(_fit_one, sizes=sizes, n_steps=n_steps, loss=loss, optimizer=optimizer, clip=clip,
-                            use_gp=use_gp, batch_size=batch_size)
-    over_pairs = jax.vmap(one, in_axes=(None, 0, 0, 0, 0, 0, 0 if has_d else None))
+def _init_runner(sizes, dtype, batched, m):
+    def one(key, c):
+        d = mlp_init(jax.random.fold_in(key, 0), sizes, dtype=jnp.dtype(dtype))
+        d = d if c is None else clip_weights(d, c)
+        return jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (m,) + a.shape), d)
+
+    return jax.jit(jax.vmap(one, in_axes=(0, None)) if batched else one)
+
+
+@functools.lru_cache(maxsize=32)
+def _fit_runner(sizes, n_steps, loss, optimizer, clipped, use_gp, batch_size, batched, d_seeds):
+    def one(key, real, fake, lr, gp_weight, paired, d_params, c):
+        return _fit_one(key, real, fake, lr, gp_weight, paired, d_params, sizes=sizes, n_steps=n_steps, loss=loss,
+                        optimizer=optimizer, clip=c if clipped else None, use_gp=use_gp, batch_size=batch_size)
+
+    over_pairs = jax.vmap(one, in_axes=(None, 0, 0, 0, 0, 0, 0, None))
     if batched:
-        over_pairs = jax.vmap(over_pairs, in_axes=(0, None, None, None, None, None, 0 if d_seeds else None))
+        over_pairs = jax.vmap(over_pairs, in_axes=(0, None, None, None, None, None, 0 if d_seeds else None, None))
     return jax.jit(over_pairs)
