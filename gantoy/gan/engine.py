@@ -671,8 +671,10 @@ def train(
       progress: print the steps done and the time elapsed after every segment.
       threads: for ``n_seeds`` seeds on one CPU device, split them into this many equal groups
         and train the groups at once, one thread each (each group is its own
-        ``vmap``-ed program); it must divide ``n_seeds``. A group's
-        numbers agree with ``threads=1`` only to rounding.
+        ``vmap``-ed program); it must divide ``n_seeds``. The numbers agree
+        with ``threads=1`` to rounding, and are often bit for bit the same (the
+        course's 64-wide networks, 8 seeds in two groups on the CPU); XLA may
+        pick another kernel for a smaller group, which changes the rounding.
       n_critic: critic steps per generator step as a run-time value (one
         compiled program serves every value and both values of
         ``train_generator``); the config's ``n_critic`` and warm-up schedule

@@ -23,9 +23,10 @@ matplotlib is imported when an animation is drawn.
 
 from __future__ import annotations
 
-import re
-
+import concurrent.futures
 import functools
+import os
+import re
 from typing import NamedTuple
 
 import jax
@@ -218,8 +219,8 @@ def ring_frames(key: jax.Array, n_steps: int = 960, n_frames: int = 17, *, n_sam
     grid = jnp.asarray(np.stack([xx.ravel(), yy.ravel()], axis=1))
     fields = jax.jit(_frame_fields, static_argnums=0)
     real = np.asarray(data.sample(jax.random.fold_in(key, 99), int(n_samples)))
-    fakes, surfaces, pushes, states = [], [], [], []
-    for cfg in configs:
+
+    def run(cfg):
         # train's documented initial state: init(fold_in(key, 0), cfg); frame 0 needs its critic
         ds = [engine.init(jax.random.fold_in(key, 0), cfg).d_params]
         state, snaps = None, []
@@ -236,10 +237,13 @@ def ring_frames(key: jax.Array, n_steps: int = 960, n_frames: int = 17, *, n_sam
             fk.append(np.asarray(fake))
             su.append(np.asarray(s).reshape(xx.shape))
             pu.append(np.asarray(p))
-        fakes.append(fk)
-        surfaces.append(su)
-        pushes.append(pu)
-        states.append(state)
+        return fk, su, pu, state
+
+    # The four losses are independent runs: one thread per core (their
+    # programs compile and run side by side; each gives the numbers it gives alone).
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    with concurrent.futures.ThreadPoolExecutor(max(1, min(len(configs), cores))) as pool:
+        fakes, surfaces, pushes, states = zip(*pool.map(run, configs))
     return RingFrames(np.arange(n_frames) * seg, real, np.asarray(fakes), np.asarray(surfaces), np.asarray(pushes),
                       extent, configs, tuple(states))
 
