@@ -109,6 +109,21 @@ def test_sweep_shapes_and_shared_start():
     np.testing.assert_array_equal(out["g_grad_norm_minimax"][0], one)
 
 
+def test_threads_split_the_seeds_into_groups():
+    """threads=2: the seeds in two groups, each seed's numbers those of one program over all seeds
+    (to rounding: the groups are programs of another size), for a freeze run and a sweep."""
+    kw = dict(n_seeds=4, every=10, chunk=4)
+    one = V.freeze_generator_every(KEY, CFG, None, 40, **kw)
+    two = V.freeze_generator_every(KEY, CFG, None, 40, threads=2, **kw)
+    for name in V.FREEZE_METRICS:
+        np.testing.assert_allclose(two.metrics[name], one.metrics[name], rtol=1e-5, atol=1e-7)
+    sweep = V.critic_steps_sweep(KEY, CFG, (1, 3), 4, n_seeds=4, chunk=4, threads=2)
+    ref = V.critic_steps_sweep(KEY, CFG, (1, 3), 4, n_seeds=4, chunk=4)
+    np.testing.assert_allclose(sweep["g_grad_norm_minimax"], ref["g_grad_norm_minimax"], rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match="divide"):
+        V.run_k(KEY, CFG, 2, k=1, n_seeds=3, threads=2)
+
+
 def test_summaries():
     x = np.array([[1.0, 0.1, 1e-3, 2e-3, 1e-3], [1.0, 1.0, 1.0, 1.0, 1.0]])
     np.testing.assert_allclose(V.decades_fallen(x, tail=3), [3.0, 0.0])

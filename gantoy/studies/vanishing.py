@@ -149,6 +149,7 @@ def run_k(
     state: GANState | None = None,
     metrics: Sequence[str] = ("g_loss",),
     chunk: int = 40,
+    threads: int = 1,
 ) -> TrainResult:
     r"""``n_steps`` rounds of ``k`` critic updates and one generator step, ``k`` a runtime value.
 
@@ -175,6 +176,8 @@ def run_k(
       metrics: names from :data:`gantoy.gan.engine.STEP_METRICS`; per-critic-step
         ones (``d_grad_norm``, ``cos``) cover the last critic update of a round.
       chunk: rounds per compiled scan.
+      threads: the seeds in this many groups, one thread each, as in
+        :func:`gantoy.gan.engine.train`.
 
     Returns:
       A :class:`gantoy.gan.engine.TrainResult` (no snapshots), metrics
@@ -195,7 +198,7 @@ def run_k(
     k = _check_int(k, "k")
     chunk = _check_int(chunk, "chunk")
     return train(key, config, n_steps, n_seeds=n_seeds, metrics=metrics, state=state, chunk=chunk, n_critic=k,
-                 train_generator=not freeze)
+                 train_generator=not freeze, threads=threads)
 
 
 def freeze_generator_every(
@@ -207,6 +210,7 @@ def freeze_generator_every(
     n_seeds: int | None = None,
     every: int = 10,
     chunk: int = 40,
+    threads: int = 1,
 ) -> FreezeResult:
     r"""Freeze G, train D from scratch for ``n_steps`` updates, record every ``every`` updates.
 
@@ -232,6 +236,7 @@ def freeze_generator_every(
         (``vmap``), seed ``i`` with key ``seed_keys(key, n_seeds)[i]``.
       every: critic updates between records.
       chunk: records per compiled scan.
+      threads: the seeds in this many groups, one thread each (:func:`run_k`).
 
     Returns:
       A :class:`FreezeResult`: ``steps [n_steps / every + 1]`` (0, every, ...),
@@ -263,7 +268,7 @@ def freeze_generator_every(
     # the record uses no optimiser: every step size shares one program
     first = _record_runner(_split_learning_rates(config)[0], batched)(state, fold(fold(keys, 2), 0))
     res = run_k(key, config, rounds, k=every, n_seeds=n_seeds, freeze=True, state=state, metrics=FREEZE_METRICS,
-                chunk=chunk)
+                chunk=chunk, threads=threads)
     axis = 1 if batched else 0
     out = {name: np.concatenate([np.expand_dims(np.asarray(first[name]), axis), res.metrics[name]], axis=axis)
            for name in FREEZE_METRICS}
@@ -279,6 +284,7 @@ def critic_steps_sweep(
     n_seeds: int | None = None,
     metrics: Sequence[str] = FREEZE_METRICS,
     chunk: int = 40,
+    threads: int = 1,
 ) -> dict:
     r"""Train from the same initial state with ``k`` critic steps per generator step, for each ``k``.
 
@@ -286,8 +292,8 @@ def critic_steps_sweep(
     :func:`freeze_generator_every` under the default metrics. Cost grows like
     :math:`n\_steps \cdot \sum k`.
 
-    ``key`` and ``n_seeds`` as in :func:`run_k` (each ``k`` starts from the
-    same initial states).
+    ``key``, ``n_seeds`` and ``threads`` as in :func:`run_k` (each ``k``
+    starts from the same initial states).
 
     Returns:
       ``{name: [len(ks), n_seeds, n_steps]}`` numpy arrays (no seed axis for
@@ -306,7 +312,8 @@ def critic_steps_sweep(
     ks = [_check_int(k, "each k") for k in ks]
     if not ks:
         raise ValueError("ks must not be empty")
-    runs = [run_k(key, config, n_steps, k=k, n_seeds=n_seeds, metrics=metrics, chunk=chunk).metrics for k in ks]
+    runs = [run_k(key, config, n_steps, k=k, n_seeds=n_seeds, metrics=metrics, chunk=chunk, threads=threads).metrics
+            for k in ks]
     return {name: np.stack([r[name] for r in runs]) for name in runs[0]}
 
 
