@@ -86,6 +86,7 @@ __all__ = [
     "rmsprop",
     "sgd",
     "make_optimizer",
+    "split_learning_rates",
     "GANConfig",
     "gan_config",
     "wgan_config",
@@ -531,7 +532,7 @@ def _fold(key, i):
 _PLAYERS = ("g_opt", "d_opt")
 
 
-def _split_learning_rates(config: GANConfig) -> tuple[GANConfig, tuple]:
+def split_learning_rates(config: GANConfig) -> tuple[GANConfig, tuple]:
     """``config`` with its optimisers' step sizes set to 1, and the step sizes ``(g_lr, d_lr)``.
 
     The step sizes are arguments of the compiled training programs rather than
@@ -543,8 +544,8 @@ def _split_learning_rates(config: GANConfig) -> tuple[GANConfig, tuple]:
     argument.
 
     >>> cfg = gan_config(lambda k, n: jnp.zeros((n, 2)), d_opt=adam(1e-3))
-    >>> key, lrs = _split_learning_rates(cfg)
-    >>> lrs, key.d_opt.lr, key == _split_learning_rates(cfg.replace(d_opt=adam(3e-4)))[0]
+    >>> key, lrs = split_learning_rates(cfg)
+    >>> lrs, key.d_opt.lr, key == split_learning_rates(cfg.replace(d_opt=adam(3e-4)))[0]
     ((0.0001, 0.001), 1.0, True)
     """
     lrs = tuple(getattr(config, p).lr if isinstance(getattr(config, p), Optimizer) else None for p in _PLAYERS)
@@ -565,7 +566,7 @@ def _segment_runner(config, want, length, batched, runtime, train_g, fake, shard
     ``runtime``: the critic count is an argument of the program; otherwise
     the config's (static, or the warm-up schedule). ``train_g``: ``True`` /
     ``False``, or ``None`` for an argument of the program. ``config`` comes
-    from :func:`_split_learning_rates`: the step sizes are the argument ``lrs``.
+    from :func:`split_learning_rates`: the step sizes are the argument ``lrs``.
     """
 
     def run(state, k_train, n_critic, train_gen, lrs):
@@ -783,7 +784,7 @@ def _train(keys, batched, config, n_steps, *, metrics, snapshot_steps, n_samples
         snapshots.append(snap_run(state.g_params, k_snap))
     n_arg = None if n_critic is None else jnp.asarray(n_critic, jnp.int32)
     g_arg = jnp.asarray(train_generator) if runtime_g else None
-    key_config, lrs = _split_learning_rates(config)
+    key_config, lrs = split_learning_rates(config)
     pieces = []
     t0 = time.perf_counter()
     pos = start

@@ -23,9 +23,7 @@ matplotlib is imported when an animation is drawn.
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
-import os
 import re
 from typing import NamedTuple
 
@@ -38,6 +36,7 @@ from gantoy.gan import engine, games
 from gantoy.gan import losses as L
 from gantoy.measures.distributions import ring8
 from gantoy.notebook.plots import COLORS, FAKE_COLOR, REAL_COLOR
+from gantoy.notebook.threads import side_by_side
 
 __all__ = ["MAX_BYTES", "RING_LOSSES", "RingFrames", "ring_frames", "ring_training", "example1", "dirac_trajectories"]
 
@@ -239,11 +238,9 @@ def ring_frames(key: jax.Array, n_steps: int = 960, n_frames: int = 17, *, n_sam
             pu.append(np.asarray(p))
         return fk, su, pu, state
 
-    # The four losses are independent runs: one thread per core (their
-    # programs compile and run side by side; each gives the numbers it gives alone).
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    with concurrent.futures.ThreadPoolExecutor(max(1, min(len(configs), cores))) as pool:
-        fakes, surfaces, pushes, states = zip(*pool.map(run, configs))
+    # The four losses are independent runs: side by side, one thread per core
+    # (each gives the numbers it gives alone).
+    fakes, surfaces, pushes, states = zip(*side_by_side(run, configs))
     return RingFrames(np.arange(n_frames) * seg, real, np.asarray(fakes), np.asarray(surfaces), np.asarray(pushes),
                       extent, configs, tuple(states))
 

@@ -64,11 +64,11 @@ from gantoy.gan.engine import (
     GANConfig,
     GANState,
     TrainResult,
-    _split_learning_rates,
     critic_fn,
     critic_input_grad,
     generate,
     generator_grad_norms,
+    split_learning_rates,
     train,
 )
 
@@ -266,7 +266,7 @@ def freeze_generator_every(
             g_params = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (len(keys),) + a.shape), g_params)
         state = state._replace(g_params=g_params)
     # the record uses no optimiser: every step size shares one program
-    first = _record_runner(_split_learning_rates(config)[0], batched)(state, fold(fold(keys, 2), 0))
+    first = _record_runner(split_learning_rates(config)[0], batched)(state, fold(fold(keys, 2), 0))
     res = run_k(key, config, rounds, k=every, n_seeds=n_seeds, freeze=True, state=state, metrics=FREEZE_METRICS,
                 chunk=chunk, threads=threads)
     axis = 1 if batched else 0
