@@ -1,5 +1,6 @@
 """Shared test set-up: silent broadcasting fails, fresh keys, float64 on demand."""
 
+import contextlib
 import os
 import zlib
 
@@ -35,6 +36,24 @@ settings.load_profile("gantoy")
 def key(request):
     """A fresh PRNG key, different for each test and the same on every run (CRC32 of its name)."""
     return jax.random.key(zlib.crc32(request.node.nodeid.encode()) % (2**31))
+
+
+@contextlib.contextmanager
+def _compiles():
+    events = []
+    listener = lambda event, duration, **kw: events.append(event) if "backend_compile" in event else None
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        yield events
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
+
+
+@pytest.fixture
+def xla_compiles():
+    """Collect the XLA compilations made inside a block: ``with xla_compiles() as c: ...``,
+    then ``c`` lists one event per program compiled (empty: every call reused a program)."""
+    return _compiles
 
 
 @pytest.fixture

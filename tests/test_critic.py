@@ -220,22 +220,17 @@ def test_fit_critics_gan_and_continuation(key):
     np.testing.assert_array_equal(same.estimate, first.estimate)  # deterministic
 
 
-def test_fit_critics_one_program_for_every_clip_and_a_continuation(key):
+def test_fit_critics_one_program_for_every_clip_and_a_continuation(key, xla_compiles):
     """The clipping bound and the step size are arguments of the compiled program, and a first fit
     starts from explicit critics: another c, another step size, or a continuation (d_params given)
     compiles nothing new; a first fit equals a continuation from the engine's initial critics."""
     real, fake, _ = _translated(key, 2, n=64)
     kw = dict(hidden=(8,), batch_size=16, paired=True)
     first = C.fit_critics(key, real, fake, 10, n_seeds=2, clip=0.01, optimizer=rmsprop(1e-3), **kw)
-    compiles = []
-    listener = lambda event, duration, **kw: compiles.append(event) if "backend_compile" in event else None
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
+    with xla_compiles() as compiles:
         wider = C.fit_critics(key, real, fake, 10, n_seeds=2, clip=0.02, optimizer=rmsprop(3e-3), **kw)
         more = C.fit_critics(key, real, fake, 10, n_seeds=2, clip=0.01, optimizer=rmsprop(1e-3),
                              d_params=first.d_params, **kw)
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
     assert compiles == []
     assert np.max(np.abs(wider.d_params[0][0])) > 0.01 >= np.max(np.abs(first.d_params[0][0]))
     assert np.all(more.metrics["max_abs_weight"] <= 0.01)

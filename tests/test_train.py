@@ -272,18 +272,13 @@ def test_generator_grad_norms_against_a_plain_jax_gradient(key, x64):
     np.testing.assert_allclose(float(out["g_grad_norm_nonsaturating"]), norm(ns), rtol=1e-10)
 
 
-def test_runtime_n_critic_compiles_once_and_takes_k_critic_steps(key):
+def test_runtime_n_critic_compiles_once_and_takes_k_critic_steps(key, xla_compiles):
     """n_critic and train_generator given at run time: one program for every value (no new
     XLA compile after the first call), k critic updates per generator step, G frozen on request."""
-    compiles = []
-    listener = lambda event, duration, **kw: compiles.append(event) if "backend_compile" in event else None
     T.train(key, CFG, 3, n_seeds=2, metrics=M + ("n_critic",), n_critic=1)  # compiles
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
+    with xla_compiles() as compiles:
         runs = {k: T.train(key, CFG, 3, n_seeds=2, metrics=M + ("n_critic",), n_critic=k) for k in (2, 5)}
         frozen = T.train(key, CFG, 3, n_seeds=2, metrics=M + ("n_critic",), n_critic=4, train_generator=False)
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
     assert compiles == []  # (the listener does see compiles: a new program would add one)
     for k, res in runs.items():
         np.testing.assert_array_equal(res.metrics["n_critic"], k)
@@ -295,19 +290,14 @@ def test_runtime_n_critic_compiles_once_and_takes_k_critic_steps(key):
     assert leaves_equal(frozen.state.g_params, start.g_params)
 
 
-def test_learning_rates_are_arguments_of_one_program(key):
+def test_learning_rates_are_arguments_of_one_program(key, xla_compiles):
     """Configurations that differ only in their step sizes share one compiled program (no new XLA
     compile), and its numbers are those of the same optimiser with the step size as a constant
     (an optax transformation keeps its own step size inside the program)."""
-    compiles = []
-    listener = lambda event, duration, **kw: compiles.append(event) if "backend_compile" in event else None
     T.train(key, CFG, 3, n_seeds=2, metrics=M)  # compiles
     other = CFG.replace(g_opt=T.adam(3e-3, 0.5, 0.999), d_opt=T.adam(2e-2, 0.5, 0.999))
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
+    with xla_compiles() as compiles:
         ours = T.train(key, other, 3, n_seeds=2, metrics=M)
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
     assert compiles == []
     constant = CFG.replace(g_opt=optax.adam(3e-3, b1=0.5, b2=0.999, eps=1e-8),
                            d_opt=optax.adam(2e-2, b1=0.5, b2=0.999, eps=1e-8))

@@ -35,16 +35,11 @@ def test_k1_equals_engine_train_exactly_batched():
     np.testing.assert_array_equal(a.state.g_params[0][0], b.state.g_params[0][0])
 
 
-def test_k_critic_updates_per_round_and_one_compile_for_all_k():
-    compiles = []
-    listener = lambda event, duration, **kw: compiles.append(event) if "backend_compile" in event else None
+def test_k_critic_updates_per_round_and_one_compile_for_all_k(xla_compiles):
     V.run_k(KEY, CFG, 4, n_seeds=2, k=1, metrics=M, chunk=4)  # compiles the one program
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
+    with xla_compiles() as compiles:
         runs = {k: V.run_k(KEY, CFG, 4, n_seeds=2, k=k, metrics=M, chunk=4) for k in (3, 7)}
         frozen = V.run_k(KEY, CFG, 4, n_seeds=2, k=2, freeze=True, metrics=M, chunk=4)
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
     assert compiles == []  # k and freeze are run-time values: no new program
     for k, res in runs.items():
         assert _count(res.state.d_opt_state).tolist() == [4 * k, 4 * k]
