@@ -241,6 +241,40 @@ def test_fit_critics_one_program_for_every_clip_and_a_continuation(key, xla_comp
     np.testing.assert_array_equal(again.estimate, first.estimate)
 
 
+def test_fit_critics_one_bound_per_pair(key, xla_compiles):
+    """clip=[c_1, ..., c_m] (np.inf: unconstrained): each pair's critic is the one its own bound gives,
+    bit for bit, and one program serves every set of bounds."""
+    real, fake, _ = _translated(key, 3, n=64)
+    kw = dict(n_seeds=2, hidden=(8,), optimizer=rmsprop(1e-2), batch_size=16, paired=True)
+    bounds = np.array([0.01, 0.02, np.inf])
+    mixed = C.fit_critics(key, real, fake, 10, clip=bounds, **kw)
+    with xla_compiles() as compiles:
+        alone = [C.fit_critics(key, real, fake, 10, clip=c, **kw) for c in bounds]
+    assert compiles == []
+    for i in range(3):
+        np.testing.assert_array_equal(mixed.estimate[:, i], alone[i].estimate[:, i])
+        np.testing.assert_array_equal(mixed.metrics["loss"][:, i], alone[i].metrics["loss"][:, i])
+    top = mixed.metrics["max_abs_weight"].max(axis=(0, 2))  # per pair, over seeds and updates
+    assert top[0] == np.float32(0.01) and top[1] == np.float32(0.02) and top[2] > 0.02, top
+    # the unconstrained pair against the program without any clip: the same critic up to rounding
+    free = C.fit_critics(key, real, fake, 10, clip=None, **kw)
+    np.testing.assert_allclose(mixed.estimate[:, 2], free.estimate[:, 2], rtol=1e-5)
+    assert not np.allclose(mixed.estimate[:, 0], free.estimate[:, 0], rtol=1e-2)  # the clip acts on the others
+
+
+def test_critic_fit_pairs_selects_along_the_pair_axis(key):
+    real, fake, _ = _translated(key, 3, n=32)
+    kw = dict(hidden=(4,), optimizer=rmsprop(1e-3), batch_size=8)
+    for n_seeds, lead in ((None, ()), (2, (2,))):
+        fit = C.fit_critics(key, real, fake, 3, n_seeds=n_seeds, **kw)
+        part = fit.pairs(np.array([2, 0]))
+        assert part.estimate.shape == lead + (2,) and part.metrics["loss"].shape == lead + (2, 3)
+        np.testing.assert_array_equal(part.estimate[..., 0], fit.estimate[..., 2])
+        np.testing.assert_array_equal(part.d_params[0][0][..., 1, :, :], fit.d_params[0][0][..., 0, :, :])
+    with pytest.raises(ValueError, match="pair axis"):
+        C.fit_critic(key, real[0], fake[0], 3, **kw).pairs(0)
+
+
 def test_fit_critics_is_fit_critic_vmapped_over_pairs_and_seeds(key):
     real, fake, _ = _translated(key, 2, n=64)
     kw = dict(hidden=(8,), optimizer=rmsprop(1e-3), batch_size=16, paired=True)
@@ -278,6 +312,9 @@ def test_fit_critic_starts_from_the_engines_critic(key):
         (dict(loss="gan"), "neither clip"),
         (dict(n_steps=0), "n_steps"),
         (dict(clip=-1.0), "clip c"),
+        (dict(clip=[0.01, -1.0]), "clip c"),
+        (dict(clip=[0.01, 0.02, 0.03]), r"one per pair \(\[2\]\)"),
+        (dict(lr=[1e-3] * 3), r"lr must be one value or one per pair"),
         (dict(n_seeds=0), "n_seeds"),
     ],
 )

@@ -328,6 +328,23 @@ class CriticFit(NamedTuple):
     estimate: Any
     metrics: dict
 
+    def pairs(self, index) -> "CriticFit":
+        """The critics of some pairs of a :func:`fit_critics` result (``index``: a slice or
+        integer array over the pair axis, which is kept), e.g. to read apart pairs that
+        were fitted together in one program.
+
+        >>> x = jnp.zeros((3, 10, 1))
+        >>> fit = fit_critics(jax.random.key(0), x, x + 1.0, 5, n_seeds=2, hidden=(4,), clip=[0.01, 0.02, np.inf])
+        >>> fit.pairs(slice(1, 3)).estimate.shape, fit.pairs(np.array([0]))[0][0][0].shape
+        ((2, 2), (2, 1, 1, 4))
+        """
+        if np.ndim(self.estimate) < 1:
+            raise ValueError("pairs() needs a fit_critics result (one critic has no pair axis)")
+        ax = np.ndim(self.estimate) - 1  # the pair axis: after the seed axis, if any
+        take = lambda a: a[(slice(None),) * ax + (index,)]
+        return CriticFit(jax.tree_util.tree_map(take, self.d_params), take(self.estimate),
+                         {k: take(v) for k, v in self.metrics.items()})
+
 
 _LOSSES = ("gan", "wgan")
 
@@ -339,8 +356,10 @@ def _check_fit(loss, n_steps, batch_size, clip, gp_weight, hidden):
     for name, v in (("n_steps", n_steps), ("batch_size", batch_size)):
         if v < 1:
             raise ValueError(f"{name} must be >= 1; got {v}")
-    if clip is not None and not clip > 0:
-        raise ValueError(f"clip c must be > 0 or None; got {clip}")
+    if clip is not None:
+        c = _concrete(clip)
+        if c is not None and not (np.ndim(c) <= 1 and np.all(c > 0)):
+            raise ValueError(f"clip c must be > 0 (one value or one per pair) or None; got {clip}")
     use_gp = gp_weight is not None
     if use_gp:
         lam = _concrete(gp_weight)
@@ -508,9 +527,15 @@ def fit_critics(
       n_seeds: ``None`` (one seed) or the number of seeds.
       lr, gp_weight, paired: as for :func:`fit_critic`, one value or ``[m]``
         (one per pair, the same for every seed).
+      clip: (in ``kw``) ``None`` (no clipping anywhere), one bound, or ``[m]``
+        bounds, one per pair; ``np.inf`` leaves its pair's critic
+        unconstrained (clipping to :math:`[-\\infty, \\infty]` changes no
+        weight). Critics with other bounds, or clipped and unconstrained ones,
+        then share one compiled program.
       d_params: optional starting critics, ``[m, ...]`` (or ``[n_seeds, m, ...]``),
         e.g. :attr:`CriticFit.d_params` of an earlier call.
-      **kw: ``loss``, ``hidden``, ``optimizer``, ``clip``, ``batch_size`` of :func:`fit_critic`.
+      **kw: ``loss``, ``hidden``, ``optimizer``, ``clip``, ``batch_size`` of :func:`fit_critic`
+        (``clip`` per pair as above).
 
     Returns:
       A :class:`CriticFit` with numpy arrays: ``estimate`` ``[m]`` (or
@@ -540,17 +565,22 @@ def fit_critics(
     sizes = (int(real.shape[-1]),) + hidden + (1,)
     d_seeds = d_params is not None and batched and d_params[0][0].ndim == 4
     _check_d(d_params, ((len(keys),) if d_seeds else ()) + (m,), sizes)
-    per_pair = lambda v, dtype: jnp.broadcast_to(jnp.asarray(v, dtype), (m,))
-    lrs = per_pair(optimizer.lr if lr is None else lr, real.dtype)
-    gps = per_pair(gp_weight if use_gp else 0.0, real.dtype)
-    pairs = per_pair(paired, bool)
-    c = None if clip is None else jnp.asarray(clip, real.dtype)
+    def per_pair(v, dtype, name):  # in numpy: an eager jnp op would compile a program of its own
+        v = np.asarray(v, np.dtype(dtype))
+        if v.ndim > 1 or (v.ndim == 1 and v.shape[0] != m):
+            raise ValueError(f"{name} must be one value or one per pair ([{m}]); got shape {v.shape}")
+        return np.broadcast_to(v, (m,))
+
+    lrs = per_pair(optimizer.lr if lr is None else lr, real.dtype, "lr")
+    gps = per_pair(gp_weight if use_gp else 0.0, real.dtype, "gp_weight")
+    pairs = per_pair(paired, bool, "paired")
+    c = None if clip is None else per_pair(clip, real.dtype, "clip")
     if d_params is None:
         # the critics fit_critic would start from, made here so that a first
         # fit and its continuation (d_params given) run one compiled program
         d_params = _init_runner(sizes, str(real.dtype), batched, m)(keys, c)
         d_seeds = batched
-    # the step size, the clipping bound (and lr, gp_weight, paired per pair)
+    # the step sizes, the clipping bounds, gp_weight and paired (per pair)
     # are arguments of the program: one compilation serves every value
     run = _fit_runner(sizes, n_steps, loss, optimizer._replace(lr=1.0), clip is not None, use_gp, batch_size, batched,
                       d_seeds)
@@ -560,10 +590,11 @@ def fit_critics(
 
 @functools.lru_cache(maxsize=32)
 def _init_runner(sizes, dtype, batched, m):
-    def one(key, c):
+    def one(key, c):  # c: None or [m] bounds
         d = mlp_init(jax.random.fold_in(key, 0), sizes, dtype=jnp.dtype(dtype))
-        d = d if c is None else clip_weights(d, c)
-        return jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (m,) + a.shape), d)
+        if c is None:
+            return jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (m,) + a.shape), d)
+        return jax.vmap(lambda ci: clip_weights(d, ci))(c)
 
     return jax.jit(jax.vmap(one, in_axes=(0, None)) if batched else one)
 
@@ -574,7 +605,7 @@ def _fit_runner(sizes, n_steps, loss, optimizer, clipped, use_gp, batch_size, ba
         return _fit_one(key, real, fake, lr, gp_weight, paired, d_params, sizes=sizes, n_steps=n_steps, loss=loss,
                         optimizer=optimizer, clip=c if clipped else None, use_gp=use_gp, batch_size=batch_size)
 
-    over_pairs = jax.vmap(one, in_axes=(None, 0, 0, 0, 0, 0, 0, None))
+    over_pairs = jax.vmap(one, in_axes=(None, 0, 0, 0, 0, 0, 0, 0))
     if batched:
         over_pairs = jax.vmap(over_pairs, in_axes=(0, None, None, None, None, None, 0 if d_seeds else None, None))
     return jax.jit(over_pairs)
