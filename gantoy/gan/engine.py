@@ -42,7 +42,6 @@ dtype too).
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
 import math
 import time
@@ -54,6 +53,7 @@ import numpy as np
 import optax
 
 from gantoy._checks import _as_keys, _concrete
+from gantoy._threads import side_by_side
 from gantoy.gan import losses as L
 from gantoy.gan.model import (
     LOSSES,
@@ -842,12 +842,8 @@ def _train_threaded(keys, config, n_steps, threads, *, state, progress, **kw) ->
     parts = [slice(i * size, (i + 1) * size) for i in range(threads)]
     # A fresh state is initialised seed by seed, so each group may start its own.
     states = [None] * threads if state is None else [jax.tree_util.tree_map(lambda x, p=p: x[p], state) for p in parts]
-    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-        futures = [
-            pool.submit(_train, keys[p], True, config, n_steps, state=s, progress=progress and i == 0, **kw)
-            for i, (p, s) in enumerate(zip(parts, states))
-        ]
-        results = [f.result() for f in futures]
+    run = lambda i, p, s: _train(keys[p], True, config, n_steps, state=s, progress=progress and i == 0, **kw)
+    results = side_by_side(run, range(threads), parts, states, workers=threads)
     cat = lambda *xs: np.concatenate([np.asarray(x) for x in xs], axis=0)
     return TrainResult(
         jax.tree_util.tree_map(lambda *xs: jnp.concatenate(xs, axis=0), *[r.state for r in results]),

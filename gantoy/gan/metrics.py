@@ -7,9 +7,7 @@ exact solver of :mod:`gantoy.distances.transport` on host arrays, several proble
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
-import os
 from typing import NamedTuple
 
 import jax
@@ -17,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from gantoy._threads import side_by_side
 from gantoy.distances.transport import wasserstein, wasserstein_assignment
 
 __all__ = [
@@ -357,9 +356,7 @@ def wasserstein_to_sample(samples: ArrayLike, reference: ArrayLike, *, p: int = 
     flat = x.reshape((-1,) + x.shape[-2:])
     if flat.shape[1] == ref.shape[0]:
         solve = functools.partial(wasserstein_assignment, y=ref, p=p)
-        workers = max(1, min(len(flat), os.cpu_count() or 1))
-        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            out = np.array(list(pool.map(solve, flat)), dtype=float)
+        out = np.array(side_by_side(solve, flat), dtype=float)
     else:
         out = np.array([float(wasserstein(s, ref, p=p)) for s in flat], dtype=float)
     return out.reshape(x.shape[:-2])

@@ -12,45 +12,6 @@ calls one after the other, to the last bit.
 
 from __future__ import annotations
 
-import concurrent.futures
-import os
-from typing import Any, Callable, Iterable
+from gantoy._threads import cores, side_by_side
 
 __all__ = ["cores", "side_by_side"]
-
-
-def cores() -> int:
-    """The number of CPU cores this process may run on (at least 1)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
-
-
-def side_by_side(fn: Callable[..., Any], *iterables: Iterable, workers: int | None = None) -> list:
-    """``list(map(fn, *iterables))``, the calls in threads, at most one per core at a time.
-
-    The results come back in the order of the inputs; an exception raised by
-    a call is raised here (after the calls already started have finished).
-    Use it for calls that do not share state: each call's numbers are then
-    those it gives alone.
-
-    Args:
-      fn: the function to call.
-      *iterables: its arguments, as for ``map``.
-      workers: threads at most; default: :func:`cores`.
-
-    >>> side_by_side(lambda a, b: a * b, [1, 2, 3], [4, 5, 6])
-    [4, 10, 18]
-    >>> import jax, jax.numpy as jnp
-    >>> xs = [jnp.arange(3.0), jnp.ones(3)]
-    >>> [float(v) for v in side_by_side(lambda x: jax.jit(jnp.sum)(x ** 2), xs)]
-    [5.0, 3.0]
-    """
-    calls = list(zip(*iterables))
-    n = cores() if workers is None else int(workers)
-    if n < 1:
-        raise ValueError(f"workers must be >= 1; got {workers!r}")
-    if n == 1 or len(calls) <= 1:
-        return [fn(*args) for args in calls]
-    with concurrent.futures.ThreadPoolExecutor(min(n, len(calls))) as pool:
-        return list(pool.map(lambda args: fn(*args), calls))
