@@ -64,9 +64,15 @@ def _html_writer(colors):
 
     class _Writer(HTMLWriter):
         def grab_frame(self, **savefig_kwargs):
-            buf = io.BytesIO()
-            self.fig.savefig(buf, format="png", dpi=self.dpi, **savefig_kwargs)
-            img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB").quantize(colors=colors)
+            # One draw of the canvas, read back as pixels: savefig would draw each frame twice (a dry run
+            # for the layout engine, which _render holds after the first frame) and encode a PNG that is
+            # decoded again here. The pixels are those savefig writes at the figure's dpi.
+            if savefig_kwargs or self.dpi != self.fig.dpi:
+                raise ValueError("frames are drawn at the figure's dpi, with no savefig arguments")
+            self.fig.canvas.draw()
+            w, h = self.fig.canvas.get_width_height(physical=True)
+            rgba = Image.frombuffer("RGBA", (w, h), self.fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+            img = rgba.convert("RGB").quantize(colors=colors)
             out = io.BytesIO()
             img.save(out, format="png", optimize=True)
             self._saved_frames.append(base64.encodebytes(out.getvalue()).decode("ascii"))
