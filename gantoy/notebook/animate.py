@@ -356,8 +356,8 @@ def ring_training(key: jax.Array, n_steps: int = 960, n_frames: int = 17, *, n_s
                 qv.set_offsets(fr.fake[i, t, :k])
                 qv.set_UVC(p[:, 0], p[:, 1])
                 ax.set_title(f"{RING_LOSSES[i]}: median push {med:.0e}")
-            title.set_text(f"Step {fr.steps[t]}: the GANs and WGAN-GP gather the fakes on the modes;\n"
-                           f"the clipped critic pushes about $10^{{{gap}}}$ times more weakly")
+            title.set_text(f"Step {fr.steps[t]} of {fr.steps[-1]}: over the run the GANs and WGAN-GP gather the fakes\n"
+                           f"on the modes; the clipped critic pushes about $10^{{{gap}}}$ times more weakly")
             return []
 
         draw(0)
