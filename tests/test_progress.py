@@ -250,3 +250,24 @@ def test_spearman_interval_replicates_match_a_loop_over_scipy():
     want = np.quantile(reps, [0.05, 0.95])
     got = P.spearman_interval(jax.random.key(3), x, y, n_boot=40)
     np.testing.assert_allclose(got[1:], want, rtol=1e-12)
+
+
+def test_translate_generator_moves_every_sample_and_nothing_else():
+    from gantoy.gan.engine import gan_config, generate, init_seeds
+
+    cfg = gan_config(lambda k, n: jnp.zeros((n, 2)), z_dim=3, g_hidden=(8, 8), d_hidden=(8,))
+    s = init_seeds(jax.random.key(0), cfg, 2)
+    z = jax.random.normal(jax.random.key(1), (16, 3))
+    gen = lambda st: jax.vmap(lambda g: generate(cfg, g, z))(st.g_params)  # [seeds, 16, 2]
+    for shift in (np.array([1.0, -0.5]), np.array([[1.0, 0.0], [0.0, 2.0]])):
+        moved = P.translate_generator(s, shift)
+        np.testing.assert_allclose(gen(moved) - gen(s), np.broadcast_to(shift[:, None] if shift.ndim == 2 else shift,
+                                                                        (2, 16, 2)), atol=1e-6)
+        assert jax.tree_util.tree_structure(moved) == jax.tree_util.tree_structure(s)
+        for a, b in zip(jax.tree_util.tree_leaves((moved.d_params, moved.g_opt_state, moved.step)),
+                        jax.tree_util.tree_leaves((s.d_params, s.g_opt_state, s.step))):
+            np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="shift must be"):
+        P.translate_generator(s, np.ones(3))
+    with pytest.raises(ValueError, match="shift must be"):
+        P.translate_generator(s, np.ones((3, 2)))

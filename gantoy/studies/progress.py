@@ -49,6 +49,7 @@ __all__ = [
     "fit_snapshot_critics",
     "blowups",
     "coincide",
+    "translate_generator",
 ]
 
 
@@ -372,3 +373,38 @@ def coincide(events: ArrayLike, marks: ArrayLike, *, within: int = 0) -> tuple[i
         near[..., k:] |= m[..., :-k]
         near[..., :-k] |= m[..., k:]
     return int(e.sum()), int((e & near).sum()), float(near.mean())
+
+
+def translate_generator(state, shift: ArrayLike):
+    """The training state with every generated sample moved by ``shift``: :math:`G(z) + v`.
+
+    Adds :math:`v` to the bias of the generator's output layer, which is
+    linear, so ``generate(config, new.g_params, z)`` is
+    ``generate(config, state.g_params, z) + shift`` for every ``z`` (to
+    rounding); the critic, both optimiser states and the step count are
+    unchanged. A shock for a progress number: the samples jump away from the
+    data, so :math:`W` rises, and a loss that tracks :math:`W` must rise with it,
+    which a number that only falls as training goes on cannot do.
+
+    Args:
+      state: a :class:`gantoy.gan.model.GANState`, one seed or seeds along a
+        leading axis (as :func:`gantoy.gan.engine.train` returns it).
+      shift: ``[d]`` (the same for every seed) or ``[n_seeds, d]``.
+
+    Returns:
+      The state with the shifted generator.
+
+    >>> from gantoy.gan.engine import gan_config, init, generate
+    >>> cfg = gan_config(lambda k, n: jnp.zeros((n, 2)), z_dim=3, g_hidden=(8,), d_hidden=(8,))
+    >>> s = init(jax.random.key(0), cfg); z = jnp.ones((4, 3))
+    >>> moved = translate_generator(s, jnp.array([1.0, -2.0]))
+    >>> np.round(np.asarray(generate(cfg, moved.g_params, z) - generate(cfg, s.g_params, z)), 5).tolist()[0]
+    [1.0, -2.0]
+    """
+    g = list(state.g_params)
+    w, b = g[-1]
+    v = jnp.asarray(shift, b.dtype)
+    if v.ndim < 1 or v.ndim > b.ndim or v.shape[-1] != b.shape[-1] or (v.ndim == 2 and v.shape[0] != b.shape[0]):
+        raise ValueError(f"shift must be [d] or [n_seeds, d] for an output bias of shape {b.shape}; got {v.shape}")
+    g[-1] = (w, b + jnp.broadcast_to(v, b.shape))
+    return state._replace(g_params=g)
