@@ -16,7 +16,6 @@ from typing import Any, Callable, Iterable
 __all__ = ["cores", "side_by_side"]
 
 
-
 def cores() -> int:
     """The number of CPU cores this process may run on (at least 1)."""
     if hasattr(os, "sched_getaffinity"):

@@ -14,7 +14,6 @@ differed in the last bit of a few weights after one step, and training
 amplified that to 1e-2 after 100 steps.)
 """
 
-
 import os
 import subprocess
 import sys

@@ -722,7 +722,8 @@ def train(
             raise ValueError(f"threads must divide n_seeds; got threads={threads} for n_seeds={n_seeds if batched else None}")
     sharding = seed_sharding(len(keys)) if batched else None
     if sharding is not None:  # several devices: one group of seeds per device (threads then plays no part)
-        return _train_on_devices(keys, config, n_steps, sharding, state=state, progress=progress, **kw)
+        return _train_threaded(keys, config, n_steps, sharding.num_devices, state=state, progress=progress,
+                               sharding=sharding, **kw)
     if threads > 1:
         return _train_threaded(keys, config, n_steps, threads, state=state, progress=progress, **kw)
     return _train(keys, batched, config, n_steps, state=state, progress=progress, **kw)
@@ -840,34 +841,27 @@ def seed_sharding(n_seeds: int) -> jax.sharding.Sharding | None:
     return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("seeds"))
 
 
-def _train_on_devices(keys, config, n_steps, sharding, *, state, progress, **kw) -> TrainResult:
-    """:func:`train` with one equal group of seeds per device of ``sharding`` (one thread each); the
-    state comes back as global arrays laid out by ``sharding``, the metrics and snapshots as numpy."""
-    devices = list(sharding.mesh.devices.flat)
-    res = _train_threaded(keys, config, n_steps, len(devices), state=state, progress=progress, devices=devices,
-                          gather=False, **kw)
-    parts = [r.state for r in res.state]  # one state per device, on its device
+def _train_threaded(keys, config, n_steps, threads, *, state, progress, sharding=None, **kw) -> TrainResult:
+    """:func:`train` on ``threads`` equal groups of seeds, one thread each, results concatenated.
 
-    def assemble(*xs):
-        return jax.make_array_from_single_device_arrays((sum(x.shape[0] for x in xs),) + xs[0].shape[1:], sharding, list(xs))
-
-    return res._replace(state=jax.tree_util.tree_map(assemble, *parts))
-
-
-def _train_threaded(keys, config, n_steps, threads, *, state, progress, devices=None, gather=True, **kw) -> TrainResult:
-    """:func:`train` on ``threads`` equal groups of seeds, one thread each, results concatenated."""
+    With ``sharding`` (:func:`seed_sharding`, ``threads`` its device count) group ``i``
+    runs on device ``i`` and the state comes back as global arrays laid out by it."""
     size = len(keys) // threads
     parts = [slice(i * size, (i + 1) * size) for i in range(threads)]
     # A fresh state is initialised seed by seed, so each group may start its own.
     states = [None] * threads if state is None else [jax.tree_util.tree_map(lambda x, p=p: x[p], state) for p in parts]
-    devices = [None] * threads if devices is None else devices
+    devices = [None] * threads if sharding is None else list(sharding.mesh.devices.flat)
     run = lambda i, p, s: _train(keys[p], True, config, n_steps, state=s, progress=progress and i == 0,
                                  device=devices[i], **kw)
     results = side_by_side(run, range(threads), parts, states, workers=threads)
+    if sharding is None:
+        join = lambda *xs: jnp.concatenate(xs, axis=0)
+    else:  # one piece per device, each already on its device
+        join = lambda *xs: jax.make_array_from_single_device_arrays(
+            (sum(x.shape[0] for x in xs),) + xs[0].shape[1:], sharding, list(xs))
     cat = lambda *xs: np.concatenate([np.asarray(x) for x in xs], axis=0)
     return TrainResult(
-        jax.tree_util.tree_map(lambda *xs: jnp.concatenate(xs, axis=0), *[r.state for r in results])
-        if gather else results,
+        jax.tree_util.tree_map(join, *[r.state for r in results]),
         {name: cat(*[r.metrics[name] for r in results]) for name in results[0].metrics},
         cat(*[r.snapshots for r in results]) if results[0].snapshots is not None else None,
         results[0].snapshot_steps,
