@@ -209,6 +209,45 @@ def test_blowups_early_level_skips_a_revival():
         P.blowups(x, early=-1)
 
 
+def _naive_blowups_early_nonzero(x, w, f, e):
+    out = np.zeros(len(x), bool)
+    head = np.abs(x[:e])
+    floor = np.median(head[head != 0]) if np.any(head != 0) else np.inf
+    for t in range(w, len(x)):
+        out[t] = not abs(x[t]) <= np.maximum(f * np.median(np.abs(x[t - w : t])), floor)  # a NaN bar flags the step
+    return out
+
+
+@given(arrays(np.float64, st.integers(1, 40), elements=st.sampled_from([0.0, 0.5, 1.0, 3.0, 20.0, -7.0, np.nan])),
+       st.integers(1, 6), st.integers(1, 8))
+def test_blowups_early_nonzero_match_naive(x, w, e):
+    np.testing.assert_array_equal(P.blowups(x, window=w, factor=10.0, early=e, early_nonzero=True),
+                                  _naive_blowups_early_nonzero(x, w, 10.0, e))
+
+
+def test_blowups_early_nonzero_skips_a_revival_after_an_early_death():
+    # the critic dies at step 30, inside the first 100 steps; it comes back at half its early size, then jumps
+    x = np.r_[np.full(30, 1.0), np.zeros(150), np.full(20, 0.5), 30.0, np.ones(5)]
+    assert np.flatnonzero(P.blowups(x, window=20, early=100)).tolist() == list(range(180, 190)) + [200]  # early level 0
+    assert np.flatnonzero(P.blowups(x, window=20, early=100, early_nonzero=True)).tolist() == [200]
+    assert not P.blowups(np.r_[np.zeros(100), np.ones(50)], window=20, early=100, early_nonzero=True).any()
+
+
+def _naive_episodes(e, gap):
+    return np.array([bool(e[t]) and not e[max(0, t - gap) : t].any() for t in range(len(e))], bool)
+
+
+@given(arrays(np.bool_, st.integers(1, 60)), st.integers(0, 7))
+def test_episodes_match_naive(e, gap):
+    np.testing.assert_array_equal(P.episodes(e, gap=gap), _naive_episodes(e, gap))
+    np.testing.assert_array_equal(P.episodes(e[None], gap=gap)[0], _naive_episodes(e, gap))
+
+
+def test_episodes_rejects_bad_gap():
+    with pytest.raises(ValueError, match="gap"):
+        P.episodes(np.ones(4, bool), gap=-1)
+
+
 def _naive_coincide(e, m, k):
     hits = sum(1 for t in np.flatnonzero(e) if m[max(0, t - k) : t + k + 1].any())
     near = np.array([m[max(0, t - k) : t + k + 1].any() for t in range(len(m))])

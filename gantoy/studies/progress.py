@@ -48,6 +48,7 @@ __all__ = [
     "spearman_interval",
     "fit_snapshot_critics",
     "blowups",
+    "episodes",
     "coincide",
     "translate_generator",
 ]
@@ -300,7 +301,9 @@ def _snapshot_runner(config, n_steps):
     return jax.jit(jax.vmap(one))
 
 
-def blowups(loss: ArrayLike, *, window: int = 100, factor: float = 10.0, early: int = 0) -> np.ndarray:
+def blowups(
+    loss: ArrayLike, *, window: int = 100, factor: float = 10.0, early: int = 0, early_nonzero: bool = False
+) -> np.ndarray:
     """Steps where ``|loss|`` exceeds ``factor`` times its running median over the previous ``window`` steps.
 
     .. math:: b_t = \\big[\\,|\\ell_t| > \\kappa\\,\\operatorname{median}(|\\ell_{t-w}|, \\dots, |\\ell_{t-1}|)
@@ -316,11 +319,18 @@ def blowups(loss: ArrayLike, *, window: int = 100, factor: float = 10.0, early: 
     zeros (a clipped critic that comes back to life) jumps against its
     running median but not above its early level, and is not a blow-up.
 
+    A clipped critic can also die within the first ``e`` steps; with exact
+    zeros in it, the early level is then 0 and every revival passes the
+    second bar. ``early_nonzero=True`` takes the early level over the
+    non-zero ``|loss|`` of the first ``e`` steps only (infinite, so nothing
+    is flagged, when all of them are 0).
+
     Args:
       loss: ``[..., T]`` the loss per step.
       window: trailing window ``w``.
       factor: the multiple ``kappa``.
       early: ``e``, the number of first steps whose median is the second bar (0: no second bar).
+      early_nonzero: take that median over the non-zero values only.
 
     Returns:
       ``[..., T]`` booleans.
@@ -329,6 +339,10 @@ def blowups(loss: ArrayLike, *, window: int = 100, factor: float = 10.0, early: 
     >>> blowups(x, window=3).astype(int).tolist()
     [0, 0, 0, 0, 0, 0, 1, 0]
     >>> y = np.array([5.0, 5.0, 0.0, 0.0, 0.0, 1.0, 50.0]); blowups(y, window=3, early=2).astype(int).tolist()
+    [0, 0, 0, 0, 0, 0, 1]
+    >>> z = np.array([5.0, 0.0, 0.0, 0.0, 0.0, 1.0, 50.0]); blowups(z, window=3, early=3).astype(int).tolist()
+    [0, 0, 0, 0, 0, 1, 1]
+    >>> blowups(z, window=3, early=3, early_nonzero=True).astype(int).tolist()
     [0, 0, 0, 0, 0, 0, 1]
     """
     x = np.abs(np.asarray(loss, dtype=float))
@@ -343,9 +357,42 @@ def blowups(loss: ArrayLike, *, window: int = 100, factor: float = 10.0, early: 
     med = np.median(win, axis=-1)
     bar = factor * med
     if early > 0:
-        bar = np.maximum(bar, np.median(x[..., :early], axis=-1, keepdims=True))
+        head = x[..., :early]
+        if early_nonzero:  # exact zeros left out; a NaN stays in, and makes the bar NaN as it would without this
+            level = np.apply_along_axis(lambda r: np.median(r[r != 0]) if np.any(r != 0) else np.inf, -1, head)[..., None]
+        else:
+            level = np.median(head, axis=-1, keepdims=True)
+        bar = np.maximum(bar, level)
     out[..., window:] = ~(x[..., window:] <= bar)  # NaN and inf count
     return out
+
+
+def episodes(events: ArrayLike, *, gap: int = 0) -> np.ndarray:
+    """The first step of each episode of ``events``: an event with no event in the ``gap`` steps before it.
+
+    A blow-up often lasts a few steps; counting episodes instead of steps
+    keeps one long jump from weighing as several independent ones. With
+    ``gap = 0`` every event is its own episode.
+
+    Args:
+      events: ``[..., T]`` booleans.
+      gap: events at most ``gap`` steps after an earlier event belong to its episode.
+
+    Returns:
+      ``[..., T]`` booleans, true at the first step of each episode.
+
+    >>> e = np.array([1, 1, 0, 1, 0, 0, 0, 1], bool)
+    >>> episodes(e, gap=2).astype(int).tolist()
+    [1, 0, 0, 0, 0, 0, 0, 1]
+    """
+    e = np.asarray(events, bool)
+    gap = int(gap)
+    if e.ndim < 1 or gap < 0:
+        raise ValueError(f"events must be [..., T] booleans and gap >= 0; got {e.shape} and {gap}")
+    before = np.zeros_like(e)
+    for k in range(1, gap + 1):
+        before[..., k:] |= e[..., :-k]
+    return e & ~before
 
 
 def coincide(events: ArrayLike, marks: ArrayLike, *, within: int = 0) -> tuple[int, int, float]:
