@@ -182,10 +182,22 @@ def test_bad_claim_id():
 def test_row_keys_and_verdicts():
     r = row(0.5, "< 1")
     assert list(r) == ["claim", "what", "measured", "threshold", "valid", "expected", "reason",
-                       "passed", "valid_ok", "as_declared"]
+                       "declared_after_run", "passed", "valid_ok", "as_declared"]
     assert (r["passed"], r["valid_ok"], r["as_declared"]) == (True, True, True)
     r = row(2.0, "< 1")
     assert (r["passed"], r["as_declared"]) == (False, False)
+
+
+def test_declared_after_run_is_labelled_and_only_for_a_declared_failure():
+    r = row(2.0, ">= 3", expected=False, reason="the critic lags", valid="in [0, 4]", declared_after_run=True)
+    assert r["declared_after_run"] and r["as_declared"]
+    assert ledger.result_text(r) == "fail (declared after its first run): the critic lags"
+    assert ledger.result_text(row(2.0, ">= 3", expected=False, reason="toy scale", valid="in [0, 4]")) == "fail (declared): toy scale"
+    assert ledger.result_text({**r, "measured": 3.0, **ledger.reevaluate({**r, "measured": 3.0})}).startswith("PASS (not as declared")
+    with pytest.raises(ValueError, match="expected=False"):
+        row(2.0, ">= 3", declared_after_run=True)
+    with pytest.raises(ValueError, match="True or False"):
+        row(2.0, ">= 3", expected=False, reason="x", valid="finite", declared_after_run="yes")
 
 
 def test_declared_failure_needs_reason_and_valid():

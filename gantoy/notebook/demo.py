@@ -308,7 +308,7 @@ def ledger_table(rows: list[dict]) -> tuple[str, list[dict]]:
             records.append(
                 {k: r.get(k) for k in (
                     "claim", "notebook", "what", "measured", "threshold", "valid",
-                    "expected", "reason", "passed", "valid_ok", "as_declared")}
+                    "expected", "reason", "declared_after_run", "passed", "valid_ok", "as_declared")}
                 | {"shown": shown}
                 | ({"problem": r["problem"]} if "problem" in r else {})
             )

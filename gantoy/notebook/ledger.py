@@ -361,6 +361,7 @@ def check(
     expected: bool = True,
     reason: str = "",
     valid: str | None = None,
+    declared_after_run: bool = False,
     display: bool = True,
     **unknown: Any,
 ) -> dict:
@@ -385,6 +386,11 @@ def check(
       valid: the range the value must lie in for the measurement to count
         (same grammar). Required when ``expected=False``: a NaN or
         out-of-range value is then *not* the declared failure.
+      declared_after_run: the row was written expecting a pass and declared
+        ``expected=False`` only after a run failed it. Settings and threshold
+        stay as written before that run; the result then reads
+        ``fail (declared after its first run): REASON``, so a reader can tell
+        it from a failure predicted in advance. Only with ``expected=False``.
       display: emit the row as a notebook output of its own. Give ``False``
         when the rows are collected and shown with :func:`show`.
       **unknown: any other keyword raises ``TypeError``; in particular
@@ -392,14 +398,15 @@ def check(
 
     Returns:
       The row, a dict with keys ``claim, what, measured, threshold, valid,
-      expected, reason, passed, valid_ok, as_declared`` (JSON-ready: non-finite
+      expected, reason, declared_after_run, passed, valid_ok, as_declared`` (JSON-ready: non-finite
       floats stored as ``"inf"``, ``"-inf"``, ``"nan"``, sequences as lists).
 
     Raises:
       TypeError: ``passed=`` (or another unknown keyword) was given.
       ValueError: bad claim id, a threshold or ``valid`` that does not parse or
         does not fit the value, a non-numeric ``measured``, or
-        ``expected=False`` without ``reason`` and ``valid``.
+        ``expected=False`` without ``reason`` and ``valid``, or
+        ``declared_after_run`` with ``expected=True``.
 
     Example:
         >>> row = check("C8", "median slope", 1.0065, "in [0.8, 1.2]", display=False)
@@ -422,6 +429,11 @@ def check(
     if valid is not None and not isinstance(valid, str):
         raise ValueError(f"valid must be a condition string or None; got {valid!r}")
     verdict = _judge(value, threshold, valid, expected, str(reason))
+    if not isinstance(declared_after_run, (bool, np.bool_)):
+        raise ValueError(f"declared_after_run must be True or False; got {declared_after_run!r}")
+    if declared_after_run and expected:
+        raise ValueError("declared_after_run=True marks a failure declared after a run failed the row; "
+                         "give it with expected=False")
     row = {
         "claim": claim,
         "what": str(what),
@@ -430,6 +442,7 @@ def check(
         "valid": valid,
         "expected": bool(expected),
         "reason": str(reason),
+        "declared_after_run": bool(declared_after_run),
         **verdict,
     }
     if display:
@@ -525,7 +538,9 @@ def format_value(value: Any, threshold: str | None = None, valid: str | None = N
 def result_text(row: dict) -> str:
     """The row's result in words, from its (re-evaluated) booleans.
 
-    ``PASS``; ``FAIL (not as declared)``; ``fail (declared): REASON``;
+    ``PASS``; ``FAIL (not as declared)``; ``fail (declared): REASON`` (or
+    ``fail (declared after its first run): REASON`` for a row declared only
+    after a run failed it);
     ``PASS (not as declared: declared to fail: REASON)``; or, for a declared
     failure whose value lies outside ``valid``, ``INVALID (not as declared:
     value outside valid VALID)``.
@@ -534,6 +549,9 @@ def result_text(row: dict) -> str:
         >>> result_text(check("C3", "modes", 1, ">= 6", expected=False, reason="toy scale",
         ...                   valid="in [0, 8]", display=False))
         'fail (declared): toy scale'
+        >>> result_text(check("C16", "shock", 2, ">= 3", expected=False, reason="the critic lags",
+        ...                   valid="in [0, 4]", declared_after_run=True, display=False))
+        'fail (declared after its first run): the critic lags'
     """
     if row["expected"]:
         text = "PASS" if row["passed"] else "FAIL (not as declared)"
@@ -544,7 +562,8 @@ def result_text(row: dict) -> str:
         return f"PASS (not as declared: declared to fail: {row['reason']})"
     if not row["valid_ok"]:
         return f"INVALID (not as declared: value outside valid {row['valid']})"
-    return f"fail (declared): {row['reason']}"
+    when = "declared after its first run" if row.get("declared_after_run") else "declared"
+    return f"fail ({when}): {row['reason']}"
 
 
 def _condition_text(row: dict) -> str:
