@@ -23,6 +23,9 @@ def test_critic_snapshots_coverage():
     assert len(ax.collections) >= 3
     axes = plots.plot_snapshots(rng.normal(size=(3, 10, 2)), [0, 10, 20], real)
     assert len(axes) == 3 and axes[2].get_title() == "step 20"
+    assert len(axes[0].get_xticks()) == 0  # bare panels by default
+    ticked = plots.plot_snapshots(rng.normal(size=(2, 10, 2)), [0, 10], real, lim=4.0, ticks=True)
+    assert all(2 <= len(ax.get_xticks()) <= 7 and max(ax.get_xticks()) <= 4.0 + 1e-9 for ax in ticked)
     with pytest.raises(ValueError, match="one step per snapshot"):
         plots.plot_snapshots(rng.normal(size=(3, 10, 2)), [0, 1])
     plots.plot_mode_coverage([[8, 7], [1, 2]], 8, labels=["a", "b"], chance=4.5)

@@ -151,6 +151,7 @@ def plot_snapshots(
     suptitle: str | None = None,
     titles: Sequence[str] | None = None,
     size: float = 2.0,
+    ticks: bool = False,
 ):
     """A row of scatter plots of generator samples over training.
 
@@ -161,6 +162,8 @@ def plot_snapshots(
       lim: symmetric axis limit; by default from the data.
       titles: one panel title per snapshot; by default ``"step t"``.
       size: marker size of the points.
+      ticks: label the coordinates (by default the panels are bare: the data
+        drawn underneath is the scale); useful when panels differ in ``lim``.
     """
     samples = np.asarray(samples)
     if samples.ndim != 3 or samples.shape[-1] != 2:
@@ -186,8 +189,11 @@ def plot_snapshots(
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-lim, lim)
         ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
+        if ticks:
+            ax.locator_params(nbins=5)
+        else:
+            ax.set_xticks([])
+            ax.set_yticks([])
         ax.set_title(titles[i] if titles is not None else f"step {int(step)}", fontsize=10)
     if suptitle:
         axes[0].figure.suptitle(suptitle)
