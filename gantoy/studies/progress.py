@@ -389,10 +389,7 @@ def episodes(events: ArrayLike, *, gap: int = 0) -> np.ndarray:
     gap = int(gap)
     if e.ndim < 1 or gap < 0:
         raise ValueError(f"events must be [..., T] booleans and gap >= 0; got {e.shape} and {gap}")
-    before = np.zeros_like(e)
-    for k in range(1, gap + 1):
-        before[..., k:] |= e[..., :-k]
-    return e & ~before
+    return e & ~_within(e, gap, ahead=False)
 
 
 def coincide(events: ArrayLike, marks: ArrayLike, *, within: int = 0) -> tuple[int, int, float]:
@@ -415,11 +412,18 @@ def coincide(events: ArrayLike, marks: ArrayLike, *, within: int = 0) -> tuple[i
     within = int(within)
     if e.shape != m.shape or e.ndim < 1 or within < 0:
         raise ValueError(f"events and marks must be [..., T] of one shape, within >= 0; got {e.shape}, {m.shape}")
-    near = m.copy()
-    for k in range(1, within + 1):
-        near[..., k:] |= m[..., :-k]
-        near[..., :-k] |= m[..., k:]
+    near = m | _within(m, within, ahead=True)
     return int(e.sum()), int((e & near).sum()), float(near.mean())
+
+
+def _within(marks: np.ndarray, k: int, *, ahead: bool) -> np.ndarray:
+    """Steps with a mark 1..k steps before them (and, with ``ahead``, 1..k steps after), along the last axis."""
+    out = np.zeros_like(marks)
+    for j in range(1, k + 1):
+        out[..., j:] |= marks[..., :-j]
+        if ahead:
+            out[..., :-j] |= marks[..., j:]
+    return out
 
 
 def translate_generator(state, shift: ArrayLike):
