@@ -275,6 +275,7 @@ def test_critic_fit_pairs_selects_along_the_pair_axis(key):
         C.fit_critic(key, real[0], fake[0], 3, **kw).pairs(0)
 
 
+@pytest.mark.fusion_emitters
 def test_fit_critics_is_fit_critic_vmapped_over_pairs_and_seeds(key):
     real, fake, _ = _translated(key, 2, n=64)
     kw = dict(hidden=(8,), optimizer=rmsprop(1e-3), batch_size=16, paired=True)
@@ -396,6 +397,7 @@ def _reference_fit(key, real, fake, n_steps, *, hidden, optimizer, lr, clip, gp_
         dict(loss="gan", clip=None, gp_weight=None, optimizer=adam(1e-2, 0.5), paired=False),
     ],
 )
+@pytest.mark.fusion_emitters
 def test_fit_critics_bit_identical_to_the_reference_loop(key, kw):
     # the engine's critic loop (a fori_loop over train_critic_on_samples' steps) gives exactly the numbers of
     # the loop written out above: one critic (fit_critic) and, under the same vmap, every pair and seed

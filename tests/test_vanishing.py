@@ -27,6 +27,7 @@ def _count(opt_state):
     return np.asarray(opt_state[0].count)
 
 
+@pytest.mark.fusion_emitters
 def test_k1_equals_engine_train_exactly_batched():
     a = V.run_k(KEY, CFG, 8, n_seeds=2, k=1, metrics=M, chunk=4)
     b = train(KEY, CFG, 8, n_seeds=2, metrics=M)
