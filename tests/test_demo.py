@@ -116,6 +116,31 @@ def test_verdicts_page_lists_every_claim_and_escapes_pipes():
     assert "\\|JS - log 2\\|" in page and "2.2e-16" in page
     assert "fail (declared): toy scale" in page and "(valid: in [0, 8])" in page
     assert "| 04 | 12.3 |" in page and "| 05 | FAILED |" in page
+    assert "at a time" not in page
+    shared = demo.verdicts_page(rows, {"04": 12.34}, "2026-01-01 00:00 UTC", jobs=2, wall=20.04)
+    assert "ran 2 at a time" in shared and "the whole run took 20.0 s" in shared
+
+
+def test_recorded_seconds_sums_the_cells_timestamps(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    stamps = [("2026-01-01T00:00:00.000000Z", "2026-01-01T00:00:01.500000Z"),
+              ("2026-01-01T00:00:02.000000Z", "2026-01-01T00:00:04.250000Z")]
+    nb.cells = [nbformat.v4.new_code_cell("1", metadata={"execution": {
+        "iopub.execute_input": a, "shell.execute_reply": b}}) for a, b in stamps]
+    nb.cells.append(nbformat.v4.new_code_cell("never run"))
+    (tmp_path / "a.ipynb").write_text(nbformat.writes(nb))
+    assert demo.recorded_seconds(tmp_path / "a.ipynb") == 3.75
+    nb.cells = nb.cells[2:]
+    (tmp_path / "b.ipynb").write_text(nbformat.writes(nb))
+    assert demo.recorded_seconds(tmp_path / "b.ipynb") == 0.0
+
+
+def test_jobs_must_be_positive(capsys):
+    with pytest.raises(SystemExit):
+        demo.main(["--jobs", "0", "nothing.ipynb"])
+    assert "--jobs must be >= 1; got 0" in capsys.readouterr().err
 
 
 # --- atomic writes -----------------------------------------------------------------
@@ -220,6 +245,11 @@ rows = [
 print("padding so that the write-back takes a moment\\n" * 20000)
 ledger.show(rows)"""
 
+_TINY2 = """\
+from gantoy.notebook import ledger
+print("padding so that the write-back takes a moment\\n" * 20000)
+ledger.check("C9", "a second notebook", 1.0, "< 2")"""
+
 
 def _normal(path: Path) -> str:
     """A file's content without what changes from run to run (timestamps, seconds)."""
@@ -238,11 +268,11 @@ def _normal(path: Path) -> str:
     return re.sub(r"\| \d+\.\d \|", "| S |", text)
 
 
-def _start(cwd: Path):
+def _start(cwd: Path, jobs: int = 2):
     # A terminal delivers Ctrl-C with SIGINT at its default action; a test
     # runner in the background may have it ignored: restore it.
     return subprocess.Popen(
-        [sys.executable, "-m", "gantoy.notebook.demo"], cwd=cwd, text=True,
+        [sys.executable, "-m", "gantoy.notebook.demo", "--jobs", str(jobs)], cwd=cwd, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
@@ -250,14 +280,17 @@ def _start(cwd: Path):
 
 
 def _tiny_project(root: Path) -> dict:
-    """A folder with one tiny notebook and old versions of its files, and the
-    new versions from one complete ``python -m gantoy.notebook.demo`` run."""
+    """A folder with two tiny notebooks and old versions of their files, and the
+    new versions from one complete ``python -m gantoy.notebook.demo`` run, the
+    two notebooks side by side (``--jobs 2``)."""
     import nbformat
 
-    nb = nbformat.v4.new_notebook()
+    nb, nb2 = nbformat.v4.new_notebook(), nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(_TINY)]
+    nb2.cells = [nbformat.v4.new_code_cell(_TINY2)]
     files = {
         "notebooks/01_tiny.ipynb": nbformat.writes(nb),
+        "notebooks/02_tiny.ipynb": nbformat.writes(nb2),
         "build/ledger.json": "[]\n",
         "docs/verdicts.md": "old page\n",
     }
@@ -276,11 +309,34 @@ def _tiny_project(root: Path) -> dict:
 def _check_quiet_output(out: str, err: str) -> None:
     assert err == ""  # no kernel warning (e.g. about unencrypted TCP transport)
     lines = out.splitlines()
-    assert re.fullmatch(r"\[demo\] 01_tiny \.\.\. \d+\.\d s, 2 ledger rows, all as declared", lines[0])
+    assert lines[0] == "[demo] 2 notebooks, 2 at a time, each in its own kernel (times are under that shared load)"
+    assert sorted(lines[1:3]) == ["[demo] 01_tiny started", "[demo] 02_tiny started"]
+    assert sum(bool(re.fullmatch(r"\[demo\] 01_tiny \.\.\. \d+\.\d s, 2 ledger rows, all as declared", l))
+               for l in lines) == 1
+    assert sum(bool(re.fullmatch(r"\[demo\] 02_tiny \.\.\. \d+\.\d s, 1 ledger rows, all as declared", l))
+               for l in lines) == 1
+    assert any(re.fullmatch(r"\[demo\] 2 notebooks in \d+\.\d s, 2 at a time \(\d+\.\d s of kernel time summed over them\)", l)
+               for l in lines)
     assert any(re.match(r"C8 +01_tiny +PASS +0\.09999996 +< 0\.1", l) for l in lines)
     assert "[demo] verdicts written to docs/verdicts.md" in lines
     for line in lines:
         assert (line == "" or line.startswith(("[demo]", "claim", "---")) or re.match(r"C\d+ ", line)), line
+
+
+def _one_at_a_time_gives_the_same_files(project: dict) -> None:
+    """``--jobs 1``: each notebook alone, one after the other, with the sequential
+    printout; the notebooks and the ledger come out as with two at a time."""
+    root = project["root"]
+    p = _start(root, jobs=1)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0 and err == "", out + err
+    lines = out.splitlines()
+    assert re.fullmatch(r"\[demo\] 01_tiny \.\.\. \d+\.\d s, 2 ledger rows, all as declared", lines[0])
+    assert re.fullmatch(r"\[demo\] 02_tiny \.\.\. \d+\.\d s, 1 ledger rows, all as declared", lines[1])
+    assert any(re.fullmatch(r"\[demo\] 2 notebooks in \d+\.\d s of execution", l) for l in lines)
+    for name in ("notebooks/01_tiny.ipynb", "notebooks/02_tiny.ipynb", "build/ledger.json"):
+        assert _normal(root / name) == project["new"][name], name
+    assert "at a time" not in (root / "docs/verdicts.md").read_text()
 
 
 def _interrupt(project: dict, sig: int, seed: int) -> None:
@@ -312,6 +368,7 @@ def test_demo_run_is_quiet_and_interruptions_leave_files_old_or_new(tmp_path):
     project = _tiny_project(tmp_path)
     _check_quiet_output(project["out"], project["err"])
     records = json.loads(project["new"]["build/ledger.json"])
-    assert [r["measured"] for r in records] == ["inf", 0.09999996]
+    assert [r["measured"] for r in records] == ["inf", 0.09999996, 1.0]
+    _one_at_a_time_gives_the_same_files(project)
     for sig, seed in [(signal.SIGINT, 1), (signal.SIGKILL, 2), (signal.SIGKILL, 3)]:
         _interrupt(project, sig, seed)
