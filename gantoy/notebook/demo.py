@@ -5,6 +5,7 @@ Usage::
     python -m gantoy.notebook.demo                       # every notebooks/*.ipynb, in order
     python -m gantoy.notebook.demo notebooks/04_*.ipynb  # just some
     python -m gantoy.notebook.demo --no-write            # leave the committed notebooks alone
+    python -m gantoy.notebook.demo --jobs 2              # two notebooks at a time, two kernels
 
 Each notebook runs in a fresh kernel (nbclient, per-cell timeout) from the
 ``notebooks/`` folder. The executed copy is written back in place by default,
@@ -441,44 +442,40 @@ def recorded_seconds(path) -> float:
     return total
 
 
-def default_jobs() -> int:
-    """Notebooks run at a time by default: 2 on a machine with 2 cores or more, else 1.
-
-    A notebook's first run spends most of its time compiling, one program at a
-    time, and leaves part of a second core idle: two at a time on 2 cores cut
-    a first run of notebooks 06 and 07 from 103 s to 80 s (measured)."""
-    from gantoy._threads import cores
-
-    return 2 if cores() >= 2 else 1
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="default: notebooks/*.ipynb")
     parser.add_argument("--no-write", action="store_true", help="do not write executed notebooks back")
     parser.add_argument("--timeout", type=int, default=300, help="per-cell timeout in seconds")
     parser.add_argument("--out", default="build/ledger.json")
-    parser.add_argument("--jobs", type=int, default=None,
-                        help="notebooks run at a time, each in its own kernel (default: 2 on 2 cores or more; "
-                             "1 times each notebook alone)")
+    # One at a time by default: on 2 cores two at a time made the whole first
+    # run slower (570 s against 394-464 s; notebook 10, whose cells already
+    # use both cores, took 442 s instead of about 100 s beside the others),
+    # though the numbers were the same to the last bit. On more cores try 2.
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="notebooks run at a time, each in its own kernel (default 1: each timed alone)")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted(glob.glob("notebooks/[0-9][0-9]*_*.ipynb"))
     if not paths:
         print("no notebooks found", file=sys.stderr)
         return 2
-    jobs = default_jobs() if args.jobs is None else args.jobs
+    jobs = args.jobs
     if jobs < 1:
         parser.error(f"--jobs must be >= 1; got {jobs}")
     jobs = min(jobs, len(paths))
     started = time.perf_counter()
     rows_of, failures, times = {}, [], {Path(p).stem: None for p in paths}
 
+    def say(line: str) -> None:  # one write per line: lines from two threads stay whole
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
     def finish(p, outcome) -> None:
         """Report one notebook's run (``outcome``: ``(nb, seconds)`` or the exception it raised)."""
         name = Path(p).stem
         prefix = "" if jobs == 1 else f"[demo] {name} ... "
         if isinstance(outcome, BaseException):  # report and go on with the others
-            print(f"{prefix}FAILED: {type(outcome).__name__}: {str(outcome)[-2000:]}", flush=True)
+            say(f"{prefix}FAILED: {type(outcome).__name__}: {str(outcome)[-2000:]}")
             failures.append(f"{name}: {type(outcome).__name__}")
             return
         nb, seconds = outcome
@@ -489,19 +486,19 @@ def main(argv=None) -> int:
         try:
             rows = judge_rows(read_ledger(nb, name))
         except ValueError as err:
-            print(f"{prefix}FAILED: {err}", flush=True)
+            say(f"{prefix}FAILED: {err}")
             failures.append(f"{name}: {err}")
             return
         off = [r for r in rows if not r["as_declared"]]
-        print(f"{prefix}{seconds:.1f} s, {len(rows)} ledger rows, "
-              + (f"{len(off)} NOT as declared" if off else "all as declared"), flush=True)
+        say(f"{prefix}{seconds:.1f} s, {len(rows)} ledger rows, "
+            + (f"{len(off)} NOT as declared" if off else "all as declared"))
         failures.extend(f"{name}: {r['claim']} {r.get('what', '')}: "
                         + (r["problem"] if "problem" in r else result_text(r)) for r in off)
         rows_of[name] = rows
 
     def run(p):
         if jobs > 1:
-            print(f"[demo] {Path(p).stem} started", flush=True)
+            say(f"[demo] {Path(p).stem} started")
         return execute_notebook(p, write=not args.no_write, timeout=args.timeout)
 
     if jobs == 1:
