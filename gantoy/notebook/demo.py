@@ -53,6 +53,7 @@ __all__ = [
     "ledger_table",
     "main",
     "read_ledger",
+    "recorded_seconds",
     "verdicts_page",
     "gallery_images",
     "write_atomic",
