@@ -49,8 +49,9 @@ lab: $(STAMP)
 	test -x $(VENV)/bin/jupyter-lab || $(PY) -m pip install --quiet -c $(LOCK) $(JUPYTERLAB)
 	$(VENV)/bin/jupyter-lab notebooks/
 
-# Execute every notebook headless (outputs written back), print the ledger,
-# then render the site from the notebooks just written.
+# Execute every notebook headless (outputs written back; two at a time on two
+# cores or more, see gantoy.notebook.demo.schedule), print the ledger, then
+# render the site from the notebooks just written.
 demo: $(STAMP)
 	$(PY) -m gantoy.notebook.demo
 	$(PY) docs/site/build.py

@@ -119,6 +119,9 @@ def test_verdicts_page_lists_every_claim_and_escapes_pipes():
     assert "at a time" not in page
     shared = demo.verdicts_page(rows, {"04": 12.34}, "2026-01-01 00:00 UTC", jobs=2, wall=20.04)
     assert "ran 2 at a time" in shared and "the whole run took 20.0 s" in shared
+    assert "(alone)" not in shared and "marked alone" not in shared
+    alone = demo.verdicts_page(rows, {"04": 12.34, "05": 3.0}, "2026-01-01 00:00 UTC", jobs=2, wall=20.04, alone=["05"])
+    assert "| 05 (alone) | 3.0 |" in alone and "| 04 | 12.3 |" in alone and "those marked alone ran by themselves" in alone
 
 
 def test_recorded_seconds_sums_the_cells_timestamps(tmp_path):
@@ -135,6 +138,74 @@ def test_recorded_seconds_sums_the_cells_timestamps(tmp_path):
     nb.cells = nb.cells[2:]
     (tmp_path / "b.ipynb").write_text(nbformat.writes(nb))
     assert demo.recorded_seconds(tmp_path / "b.ipynb") == 0.0
+
+
+def _write_nb(path: Path, alone: str | None = None, seconds: float | None = None) -> str:
+    """A notebook file with run-alone metadata and a recorded run time, as asked."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    if seconds is not None:
+        cell.metadata["execution"] = {"iopub.execute_input": "2026-01-01T00:00:00.000000Z",
+                                      "shell.execute_reply": f"2026-01-01T00:00:{seconds:09.6f}Z"}
+    nb.cells = [cell]
+    if alone:
+        nb.metadata["gantoy"] = {"run_alone": alone}
+    path.write_text(nbformat.writes(nb))
+    return str(path)
+
+
+def test_run_alone_reads_the_reason_from_the_metadata(tmp_path):
+    assert demo.run_alone(_write_nb(tmp_path / "a.ipynb", alone="uses both cores")) == "uses both cores"
+    assert demo.run_alone(_write_nb(tmp_path / "b.ipynb")) is None
+
+
+def test_schedule_runs_alone_notebooks_last_each_by_itself(tmp_path):
+    a = _write_nb(tmp_path / "00_a.ipynb", seconds=1.0)
+    b = _write_nb(tmp_path / "01_b.ipynb", alone="two threads", seconds=50.0)
+    c = _write_nb(tmp_path / "02_c.ipynb", seconds=5.0)
+    d = _write_nb(tmp_path / "03_d.ipynb", alone="two threads")
+    # the shared ones longest first (c before a), then each alone one by itself, in the given order
+    assert demo.schedule([a, b, c, d], 2) == [([c, a], 2), ([b], 1), ([d], 1)]
+    assert demo.schedule([a, b, c, d], 4) == [([c, a], 2), ([b], 1), ([d], 1)]
+    assert demo.schedule([a, b, c, d], 1) == [([a, b, c, d], 1)]
+    assert demo.schedule([b, d], 2) == [([b], 1), ([d], 1)]
+
+
+def test_main_never_runs_an_alone_notebook_beside_another(tmp_path, monkeypatch, capsys):
+    """Through ``main``, with the kernels replaced by a pause that records when each
+    notebook ran: two shared notebooks overlap, the alone one overlaps nothing."""
+    import threading
+
+    paths = [_write_nb(tmp_path / f"{i:02d}_n.ipynb", alone="two threads" if i == 1 else None) for i in range(3)]
+    spans, lock = {}, threading.Lock()
+
+    def fake_execute(path, write=True, timeout=None):
+        begin = time.perf_counter()
+        time.sleep(0.3)
+        with lock:
+            spans[Path(path).stem] = (begin, time.perf_counter())
+        return _nb([_row()]), 0.3
+
+    monkeypatch.setattr(demo, "execute_notebook", fake_execute)
+    assert demo.main(["--jobs", "2", "--no-write", "--out", str(tmp_path / "ledger.json"), *paths]) == 0
+    out = capsys.readouterr().out
+    assert "[demo] 01_n started, alone: two threads" in out
+    overlap = lambda x, y: spans[x][0] < spans[y][1] and spans[y][0] < spans[x][1]
+    assert overlap("00_n", "02_n")
+    assert not overlap("01_n", "00_n") and not overlap("01_n", "02_n")
+    assert spans["01_n"][0] >= max(spans["00_n"][1], spans["02_n"][1])
+
+
+def test_jobs_defaults_to_two_on_two_cores_and_one_on_one(tmp_path, monkeypatch, capsys):
+    paths = [_write_nb(tmp_path / f"{i:02d}_n.ipynb") for i in range(2)]
+    monkeypatch.setattr(demo, "execute_notebook", lambda path, write=True, timeout=None: (_nb([_row()]), 0.0))
+    for n_cores, header in [(2, "[demo] 2 notebooks, 2 at a time"), (8, "[demo] 2 notebooks, 2 at a time"),
+                            (1, "[demo] 00_n ... 0.0 s")]:
+        monkeypatch.setattr(demo, "cores", lambda: n_cores)
+        assert demo.main(["--no-write", "--out", str(tmp_path / "ledger.json"), *paths]) == 0
+        assert capsys.readouterr().out.startswith(header), n_cores
 
 
 def test_jobs_must_be_positive(capsys):

@@ -5,11 +5,14 @@ Usage::
     python -m gantoy.notebook.demo                       # every notebooks/*.ipynb, in order
     python -m gantoy.notebook.demo notebooks/04_*.ipynb  # just some
     python -m gantoy.notebook.demo --no-write            # leave the committed notebooks alone
-    python -m gantoy.notebook.demo --jobs 2              # two notebooks at a time, two kernels
+    python -m gantoy.notebook.demo --jobs 1              # one notebook at a time, each timed alone
 
 Each notebook runs in a fresh kernel (nbclient, per-cell timeout) from the
-``notebooks/`` folder. The executed copy is written back in place by default,
-so the committed notebooks carry their outputs. The ledger rows are read back
+``notebooks/`` folder, two at a time on a machine with two or more cores
+(``--jobs``, see :func:`schedule`); a notebook whose metadata says
+``"gantoy": {"run_alone": "<reason>"}`` runs with no other beside it. The
+executed copy is written back in place by default, so the committed notebooks
+carry their outputs. The ledger rows are read back
 from the outputs of this run (see :mod:`gantoy.notebook.ledger`) and judged again with
 :func:`gantoy.notebook.ledger.reevaluate`: the booleans stored in a row are not
 trusted, and a row whose stored booleans disagree with the recomputation is
@@ -44,6 +47,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from gantoy._threads import cores
 from gantoy.notebook.ledger import MIME, format_value, reevaluate, result_text
 
 __all__ = [
@@ -54,6 +58,8 @@ __all__ = [
     "main",
     "read_ledger",
     "recorded_seconds",
+    "run_alone",
+    "schedule",
     "verdicts_page",
     "gallery_images",
     "write_atomic",
@@ -342,7 +348,7 @@ def _md(text: str) -> str:
 
 
 def verdicts_page(rows: list[dict], times: dict[str, float | None], when: str, jobs: int = 1,
-                  wall: float | None = None) -> str:
+                  wall: float | None = None, alone=()) -> str:
     """The page ``docs/verdicts.md``: the claims ledger C1..C20 from one complete run.
 
     Args:
@@ -351,6 +357,7 @@ def verdicts_page(rows: list[dict], times: dict[str, float | None], when: str, j
       when: the time of the run, shown in the header line.
       jobs: notebooks run at a time (their times are then under that shared load).
       wall: the run's duration in seconds, shown when ``jobs`` > 1.
+      alone: the notebooks that ran with no other beside them (:func:`run_alone`).
     """
     out = [
         "# Verdicts: the claims ledger C1..C20",
@@ -383,10 +390,12 @@ def verdicts_page(rows: list[dict], times: dict[str, float | None], when: str, j
     out += ["", "## Run time per notebook", ""]
     if jobs > 1:
         out += [f"The notebooks ran {jobs} at a time, each in its own kernel: each time below is "
-                "under that shared load" + (f", and the whole run took {wall:.1f} s." if wall is not None else "."), ""]
+                "under that shared load" + (" (those marked alone ran by themselves)" if alone else "")
+                + (f", and the whole run took {wall:.1f} s." if wall is not None else "."), ""]
     out += ["| notebook | seconds |", "|---|---|"]
     for name, seconds in times.items():
-        out.append(f"| {name} | {'FAILED' if seconds is None else f'{seconds:.1f}'} |")
+        mark = " (alone)" if jobs > 1 and name in alone else ""
+        out.append(f"| {name}{mark} | {'FAILED' if seconds is None else f'{seconds:.1f}'} |")
     total = sum(s for s in times.values() if s is not None)
     out += [f"| total | {total:.1f} |", ""]
     return "\n".join(out)
@@ -443,24 +452,62 @@ def recorded_seconds(path) -> float:
     return total
 
 
+def run_alone(path) -> str | None:
+    """Why a notebook runs with no other notebook beside it, or ``None``.
+
+    The reason is the notebook's metadata ``"gantoy": {"run_alone": "<reason>"}``,
+    set on a notebook whose long trainings already keep every core busy.
+    """
+    meta = json.loads(Path(path).read_text()).get("metadata", {}).get("gantoy", {})
+    reason = meta.get("run_alone") if isinstance(meta, dict) else None
+    return str(reason) if reason else None
+
+
+def schedule(paths, jobs: int) -> list[tuple[list, int]]:
+    """The order :func:`main` runs notebooks in: a list of phases ``(paths, workers)``,
+    each finished before the next starts.
+
+    With ``jobs == 1``: one phase, the notebooks in the order given, one at a
+    time. Otherwise the notebooks that may share the machine run first,
+    ``min(jobs, len)`` at a time, longest first by :func:`recorded_seconds` (so
+    the phase does not end on one long notebook with the other cores idle),
+    and then each :func:`run_alone` notebook by itself, in the order given.
+    Why: a first run spends much of its time compiling, which uses one core;
+    two notebooks side by side keep both cores busy. A notebook whose own
+    trainings run in two threads can instead slow down several-fold beside
+    another (notebook 10 took 442 s instead of about 100 s on 2 cores), so
+    it asks to run alone.
+
+    >>> schedule(["a.ipynb"], 1)
+    [(['a.ipynb'], 1)]
+    """
+    paths = list(paths)
+    if jobs == 1:
+        return [(paths, 1)]
+    alone = [p for p in paths if run_alone(p)]
+    shared = sorted((p for p in paths if p not in alone), key=lambda p: -recorded_seconds(p))
+    phases = [(shared, min(jobs, len(shared)))] if shared else []
+    return phases + [([p], 1) for p in alone]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="default: notebooks/*.ipynb")
     parser.add_argument("--no-write", action="store_true", help="do not write executed notebooks back")
     parser.add_argument("--timeout", type=int, default=300, help="per-cell timeout in seconds")
     parser.add_argument("--out", default="build/ledger.json")
-    # One at a time by default: on 2 cores two at a time made the whole first
-    # run slower (570 s against 394-464 s; notebook 10, whose cells already
-    # use both cores, took 442 s instead of about 100 s beside the others),
-    # though the numbers were the same to the last bit. On more cores try 2.
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="notebooks run at a time, each in its own kernel (default 1: each timed alone)")
+    # Two at a time by default where there are two cores or more: first runs
+    # (every program compiled) took 344 and 355 s against 490 s one at a time
+    # on 2 cores, with every ledger value the same to the last bit (see schedule).
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="notebooks run at a time, each in its own kernel (default: 2, or 1 on one core; "
+                             "1 times each notebook alone)")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted(glob.glob("notebooks/[0-9][0-9]*_*.ipynb"))
     if not paths:
         print("no notebooks found", file=sys.stderr)
         return 2
-    jobs = args.jobs
+    jobs = min(2, cores()) if args.jobs is None else args.jobs
     if jobs < 1:
         parser.error(f"--jobs must be >= 1; got {jobs}")
     jobs = min(jobs, len(paths))
@@ -499,7 +546,8 @@ def main(argv=None) -> int:
 
     def run(p):
         if jobs > 1:
-            say(f"[demo] {Path(p).stem} started")
+            why = run_alone(p)
+            say(f"[demo] {Path(p).stem} started" + (f", alone: {why}" if why else ""))
         return execute_notebook(p, write=not args.no_write, timeout=args.timeout)
 
     if jobs == 1:
@@ -513,28 +561,26 @@ def main(argv=None) -> int:
                 outcome = err
             finish(p, outcome)
     else:
-        # Longest first (by the run time the notebooks recorded last), so that
-        # the run does not end on one long notebook with the other cores idle.
-        order = sorted(paths, key=lambda p: -recorded_seconds(p))
         print(f"[demo] {len(paths)} notebooks, {jobs} at a time, each in its own kernel "
               "(times are under that shared load)", flush=True)
-        pool = ThreadPoolExecutor(jobs)
-        futures = {}
-        try:
-            for p in order:
-                futures[pool.submit(run, p)] = p
-            for future in as_completed(futures):
-                err = future.exception()
-                if isinstance(err, KeyboardInterrupt):
-                    raise KeyboardInterrupt
-                finish(futures[future], err if err is not None else future.result())
-        except KeyboardInterrupt:  # kill the kernels, also those that start meanwhile
-            pool.shutdown(wait=False, cancel_futures=True)
-            while not all(f.done() for f in futures):
-                _stop_kernels()
-                time.sleep(0.05)
-            raise
-        pool.shutdown(wait=True)
+        for group, workers in schedule(paths, jobs):
+            pool = ThreadPoolExecutor(workers)
+            futures = {}
+            try:
+                for p in group:
+                    futures[pool.submit(run, p)] = p
+                for future in as_completed(futures):
+                    err = future.exception()
+                    if isinstance(err, KeyboardInterrupt):
+                        raise KeyboardInterrupt
+                    finish(futures[future], err if err is not None else future.result())
+            except KeyboardInterrupt:  # kill the kernels, also those that start meanwhile
+                pool.shutdown(wait=False, cancel_futures=True)
+                while not all(f.done() for f in futures):
+                    _stop_kernels()
+                    time.sleep(0.05)
+                raise
+            pool.shutdown(wait=True)
     wall = time.perf_counter() - started
     all_rows = [r for p in paths for r in rows_of.get(Path(p).stem, [])]
     text, records = ledger_table(all_rows)
@@ -550,7 +596,8 @@ def main(argv=None) -> int:
     print(f"[demo] ledger written to {args.out}")
     if not args.notebooks and not args.no_write:
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        write_atomic(VERDICTS, verdicts_page(all_rows, times, when, jobs, wall))
+        alone = [Path(p).stem for p in paths if run_alone(p)]
+        write_atomic(VERDICTS, verdicts_page(all_rows, times, when, jobs, wall, alone))
         print(f"[demo] verdicts written to {VERDICTS}")
     if failures:
         print("[demo] results that differ from what was declared (or notebooks that failed):")
