@@ -21,7 +21,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # emitters on (``pytest_pyfunc_call`` below): they check that two ways of
 # writing the same training loop agree to the last bit, which holds for the
 # programs the fusion emitters make at -O0 and not for the older emitters'
-# (nor, for the cosine metric of the clipped critic fits, at -O2: 1 ulp).
+# (nor, for the cosine metric of the clipped critic fits, at XLA's default
+# optimisation level 3, the notebooks' setting, or at level 2: 1 ulp).
 # Set XLA_FLAGS yourself to override (flags naming
 # ``xla_backend_optimization_level`` are kept as they are).
 # The caller's flags are kept in GANTOY_KERNEL_XLA_FLAGS before they change:

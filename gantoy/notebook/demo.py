@@ -468,15 +468,16 @@ def schedule(paths, jobs: int) -> list[tuple[list, int]]:
     each finished before the next starts.
 
     With ``jobs == 1``: one phase, the notebooks in the order given, one at a
-    time. Otherwise the notebooks that may share the machine run first,
-    ``min(jobs, len)`` at a time, longest first by :func:`recorded_seconds` (so
-    the phase does not end on one long notebook with the other cores idle),
-    and then each :func:`run_alone` notebook by itself, in the order given.
-    Why: a first run spends much of its time compiling, which uses one core;
-    two notebooks side by side keep both cores busy. A notebook whose own
-    trainings run in two threads can instead slow down several-fold beside
-    another (notebook 10 took 442 s instead of about 100 s on 2 cores), so
-    it asks to run alone.
+    time. Otherwise the notebooks that may share the machine (``shared``) run
+    first, ``min(jobs, len(shared))`` at a time, longest first by
+    :func:`recorded_seconds` (so the phase does not end on one long notebook
+    with the other cores idle), and then each :func:`run_alone` notebook by
+    itself, in the order given. Why: a first run spends much of its time
+    compiling, which uses one core; two notebooks side by side keep both cores
+    busy. A notebook whose trainings in two threads are most of its run time
+    can instead slow down several-fold beside another (notebook 10, in a
+    first run on 2 cores: 442 s instead of 79 to 111 s alone), so it asks to
+    run alone.
 
     >>> schedule(["a.ipynb"], 1)
     [(['a.ipynb'], 1)]
@@ -497,7 +498,7 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=int, default=300, help="per-cell timeout in seconds")
     parser.add_argument("--out", default="build/ledger.json")
     # Two at a time by default where there are two cores or more: first runs
-    # (every program compiled) took 344 and 355 s against 490 s one at a time
+    # (every program compiled) took 344 and 354 s against 490 s one at a time
     # on 2 cores, with every ledger value the same to the last bit (see schedule).
     parser.add_argument("--jobs", type=int, default=None,
                         help="notebooks run at a time, each in its own kernel (default: 2, or 1 on one core; "

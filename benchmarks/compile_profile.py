@@ -1,0 +1,98 @@
+"""Where a first run of the notebooks spends its compile time.
+
+Runs the given notebooks (default: all of ``notebooks/``) one at a time, each
+in a fresh kernel, as a first ``make demo`` does: an empty JAX compilation
+cache shared by the run, the committed files left alone. A cell put in front
+of each notebook turns on JAX's compile log (``jax_log_compiles``) and sends
+it to a file; nothing else in the notebook changes. Prints one JSON object a
+line for each notebook: the wall time, the programs compiled, the CPU seconds
+spent compiling (in all threads) split at ``--big`` seconds into
+training-size programs and small ones (mostly what eager ``jax.numpy`` calls
+compile, one program for each operation and shape), and the five names that
+took longest; then one line with the totals.
+
+    .venv/bin/python benchmarks/compile_profile.py [notebooks/07_*.ipynb ...] [--big 0.6]
+
+A program read back from the cache (compiled by an earlier notebook of the
+same run) is counted at the time the read took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import glob
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FINISHED = re.compile(r"Finished XLA compilation of (.*) in ([\d.eE+-]+) sec")
+
+
+def profile(path: str, log: Path, cache: str, big: float) -> dict:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(
+        "import logging, jax\n"
+        "jax.config.update('jax_log_compiles', True)\n"
+        f"_h = logging.FileHandler({str(log)!r}); _h.setLevel(logging.DEBUG)\n"
+        "logging.getLogger('jax').addHandler(_h); logging.getLogger('jax').setLevel(logging.DEBUG)\n"))
+    log.write_text("")
+    env = dict(os.environ, JAX_COMPILATION_CACHE_DIR=cache, JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0")
+    start = time.perf_counter()
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(Path(path).parent)}})
+    client.execute(env=env)
+    wall = time.perf_counter() - start
+    by_name, counts = collections.defaultdict(float), collections.Counter()
+    sizes = {"big": [0, 0.0], "small": [0, 0.0]}
+    for line in log.read_text().splitlines():
+        m = FINISHED.search(line)
+        if m:
+            name, seconds = m.group(1), float(m.group(2))
+            by_name[name] += seconds
+            counts[name] += 1
+            part = sizes["big" if seconds > big else "small"]
+            part[0] += 1
+            part[1] += seconds
+    top = sorted(by_name.items(), key=lambda kv: -kv[1])[:5]
+    return {
+        "notebook": Path(path).stem,
+        "seconds": round(wall, 1),
+        "programs": sum(counts.values()),
+        "compile_cpu_s": round(sizes["big"][1] + sizes["small"][1], 1),
+        f"programs_over_{big}_s": sizes["big"][0],
+        f"compile_cpu_s_over_{big}_s": round(sizes["big"][1], 1),
+        "small_programs": sizes["small"][0],
+        "compile_cpu_s_small": round(sizes["small"][1], 1),
+        "top": [[name, counts[name], round(t, 2)] for name, t in top],
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", help="default: notebooks/*.ipynb")
+    parser.add_argument("--big", type=float, default=0.6, help="seconds: a program compiled longer is training-size")
+    args = parser.parse_args(argv)
+    paths = args.notebooks or sorted(glob.glob("notebooks/[0-9][0-9]*_*.ipynb"))
+    totals = collections.Counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        cache, log = os.path.join(tmp, "cache"), Path(tmp) / "compile.log"
+        for path in paths:
+            record = profile(path, log, cache, args.big)
+            for k, v in record.items():
+                if isinstance(v, (int, float)):
+                    totals[k] += v
+            print(json.dumps(record), flush=True)
+    print(json.dumps({"notebooks": len(paths), **{k: round(v, 1) for k, v in totals.items()}}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
