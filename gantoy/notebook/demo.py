@@ -514,6 +514,7 @@ def main(argv=None) -> int:
     jobs = min(jobs, len(paths))
     started = time.perf_counter()
     rows_of, failures, times = {}, [], {Path(p).stem: None for p in paths}
+    alone = {p: run_alone(p) for p in paths}  # read before the notebooks are written back
 
     def say(line: str) -> None:  # one write per line: lines from two threads stay whole
         sys.stdout.write(line + "\n")
@@ -547,8 +548,7 @@ def main(argv=None) -> int:
 
     def run(p):
         if jobs > 1:
-            why = run_alone(p)
-            say(f"[demo] {Path(p).stem} started" + (f", alone: {why}" if why else ""))
+            say(f"[demo] {Path(p).stem} started" + (f", alone: {alone[p]}" if alone[p] else ""))
         return execute_notebook(p, write=not args.no_write, timeout=args.timeout)
 
     if jobs == 1:
@@ -597,8 +597,8 @@ def main(argv=None) -> int:
     print(f"[demo] ledger written to {args.out}")
     if not args.notebooks and not args.no_write:
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        alone = [Path(p).stem for p in paths if run_alone(p)]
-        write_atomic(VERDICTS, verdicts_page(all_rows, times, when, jobs, wall, alone))
+        write_atomic(VERDICTS, verdicts_page(all_rows, times, when, jobs, wall,
+                                             [Path(p).stem for p in paths if alone[p]]))
         print(f"[demo] verdicts written to {VERDICTS}")
     if failures:
         print("[demo] results that differ from what was declared (or notebooks that failed):")
