@@ -1,10 +1,11 @@
 """Where a first run of the notebooks spends its compile time.
 
 Runs the given notebooks (default: all of ``notebooks/``) one at a time, each
-in a fresh kernel, as a first ``make demo`` does: an empty JAX compilation
-cache shared by the run, the committed files left alone. A cell put in front
-of each notebook turns on JAX's compile log (``jax_log_compiles``) and sends
-it to a file; nothing else in the notebook changes. Prints one JSON object a
+in a fresh kernel (:func:`gantoy.notebook.demo.execute_notebook`), as a first
+``make demo`` does: an empty JAX compilation cache shared by the run, the
+committed files left alone. The kernels start with JAX's compile log on
+(``JAX_LOG_COMPILES=1``), which the notebooks' stderr outputs then carry;
+nothing in the notebooks changes. Prints one JSON object a
 line for each notebook: the wall time, the programs compiled, the CPU seconds
 spent compiling (in all threads) split at ``--big`` seconds into
 training-size programs and small ones (mostly what eager ``jax.numpy`` calls
@@ -27,40 +28,27 @@ import os
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 FINISHED = re.compile(r"Finished XLA compilation of (.*) in ([\d.eE+-]+) sec")
 
 
-def profile(path: str, log: Path, cache: str, big: float) -> dict:
-    import nbformat
-    from nbclient import NotebookClient
+def profile(path: str, cache: str, big: float) -> dict:
+    from gantoy.notebook.demo import execute_notebook
 
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(
-        "import logging, jax\n"
-        "jax.config.update('jax_log_compiles', True)\n"
-        f"_h = logging.FileHandler({str(log)!r}); _h.setLevel(logging.DEBUG)\n"
-        "logging.getLogger('jax').addHandler(_h); logging.getLogger('jax').setLevel(logging.DEBUG)\n"))
-    log.write_text("")
-    env = dict(os.environ, JAX_COMPILATION_CACHE_DIR=cache, JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0")
-    start = time.perf_counter()
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(Path(path).parent)}})
-    client.execute(env=env)
-    wall = time.perf_counter() - start
+    env = {"JAX_LOG_COMPILES": "1", "JAX_COMPILATION_CACHE_DIR": cache, "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}
+    nb, wall = execute_notebook(path, write=False, timeout=600, env=env)
+    log = "".join(out.get("text", "") for cell in nb.cells for out in cell.get("outputs", [])
+                  if out.get("name") == "stderr")
     by_name, counts = collections.defaultdict(float), collections.Counter()
     sizes = {"big": [0, 0.0], "small": [0, 0.0]}
-    for line in log.read_text().splitlines():
-        m = FINISHED.search(line)
-        if m:
-            name, seconds = m.group(1), float(m.group(2))
-            by_name[name] += seconds
-            counts[name] += 1
-            part = sizes["big" if seconds > big else "small"]
-            part[0] += 1
-            part[1] += seconds
+    for name, seconds in FINISHED.findall(log):
+        seconds = float(seconds)
+        by_name[name] += seconds
+        counts[name] += 1
+        part = sizes["big" if seconds > big else "small"]
+        part[0] += 1
+        part[1] += seconds
     top = sorted(by_name.items(), key=lambda kv: -kv[1])[:5]
     return {
         "notebook": Path(path).stem,
@@ -83,9 +71,9 @@ def main(argv=None) -> int:
     paths = args.notebooks or sorted(glob.glob("notebooks/[0-9][0-9]*_*.ipynb"))
     totals = collections.Counter()
     with tempfile.TemporaryDirectory() as tmp:
-        cache, log = os.path.join(tmp, "cache"), Path(tmp) / "compile.log"
+        cache = os.path.join(tmp, "cache")
         for path in paths:
-            record = profile(path, log, cache, args.big)
+            record = profile(path, cache, args.big)
             for k, v in record.items():
                 if isinstance(v, (int, float)):
                     totals[k] += v

@@ -36,7 +36,7 @@ SETTINGS = {
 }
 
 
-def run(notebooks: list[str], flags: str, workdir: Path) -> tuple[float, list[dict], str]:
+def run(notebooks: list[str], flags: str, workdir: Path) -> tuple[float, list[dict]]:
     """One ``python -m gantoy.notebook.demo --no-write --jobs 1`` under ``XLA_FLAGS=flags`` with an empty cache."""
     cache, out = tempfile.mkdtemp(dir=workdir), Path(tempfile.mkdtemp(dir=workdir)) / "ledger.json"
     env = dict(os.environ, XLA_FLAGS=flags, JAX_COMPILATION_CACHE_DIR=cache,
@@ -47,7 +47,7 @@ def run(notebooks: list[str], flags: str, workdir: Path) -> tuple[float, list[di
     seconds = time.perf_counter() - start
     if not out.exists():
         raise SystemExit(f"the run with XLA_FLAGS={flags!r} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
-    return seconds, json.loads(out.read_text()), done.stdout
+    return seconds, json.loads(out.read_text())
 
 
 def main(argv=None) -> int:
@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     reference = None
     with tempfile.TemporaryDirectory() as tmp:
         for name, flags in SETTINGS.items():
-            seconds, rows, _ = run(args.notebooks, flags, Path(tmp))
+            seconds, rows = run(args.notebooks, flags, Path(tmp))
             if reference is None:
                 reference = (seconds, {key(r): r["measured"] for r in rows})
             ref_seconds, ref_values = reference
