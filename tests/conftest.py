@@ -15,10 +15,15 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # of 46 s) and run them slower, which tiny tests do not notice: LLVM at -O0
 # (``--xla_backend_optimization_level=0``), and XLA's older loop emitters
 # instead of its fusion emitters (``--xla_cpu_use_fusion_emitters=false``).
+# A third changes only how the compiling is done: each program's machine code
+# is generated as one piece (``--xla_cpu_parallel_codegen_split_count=1``)
+# instead of being split into parts for a pool of threads, which for a tiny
+# program costs more than it saves (measured: tests/test_divergences.py and
+# tests/test_transport.py in 64-68 CPU-s instead of 77-78).
 # Only this process gets them. The notebook kernels, which train for real,
 # start with the caller's flags (``kernel_env`` below). The tests marked
 # ``fusion_emitters`` run in a fresh interpreter at -O0 with the fusion
-# emitters on (``pytest_pyfunc_call`` below): they check that two ways of
+# emitters on, code in one piece (``pytest_pyfunc_call`` below): they check that two ways of
 # writing the same training loop agree to the last bit, which holds for the
 # programs the fusion emitters make at -O0 and not for the older emitters'
 # (nor, for the cosine metric of the clipped critic fits, at XLA's default
@@ -33,8 +38,9 @@ if "GANTOY_KERNEL_XLA_FLAGS" not in os.environ:
     os.environ["GANTOY_KERNEL_XLA_FLAGS"] = os.environ.get("XLA_FLAGS", "")
 KERNEL_XLA_FLAGS = os.environ["GANTOY_KERNEL_XLA_FLAGS"] or None
 O0 = "--xla_backend_optimization_level=0"
-UNIT_XLA_FLAGS = f"{O0} --xla_cpu_use_fusion_emitters=false"
-FUSION_XLA_FLAGS = f"{KERNEL_XLA_FLAGS or ''} {O0}".strip()
+SPLIT1 = "--xla_cpu_parallel_codegen_split_count=1"
+UNIT_XLA_FLAGS = f"{O0} --xla_cpu_use_fusion_emitters=false {SPLIT1}"
+FUSION_XLA_FLAGS = f"{KERNEL_XLA_FLAGS or ''} {O0} {SPLIT1}".strip()
 if "xla_backend_optimization_level" not in (KERNEL_XLA_FLAGS or ""):
     os.environ["XLA_FLAGS"] = os.environ.get("GANTOY_FRESH_XLA_FLAGS") or f"{KERNEL_XLA_FLAGS or ''} {UNIT_XLA_FLAGS}".strip()
 
