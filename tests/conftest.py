@@ -15,10 +15,10 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # of 46 s) and run them slower, which tiny tests do not notice: LLVM at -O0
 # (``--xla_backend_optimization_level=0``), and XLA's older loop emitters
 # instead of its fusion emitters (``--xla_cpu_use_fusion_emitters=false``).
-# A third is meant to change only how the compiling is done: each program's machine code
+# A third changes only how the compiling is done: each program's machine code
 # is generated as one piece (``--xla_cpu_parallel_codegen_split_count=1``)
 # instead of being split into parts for a pool of threads, which for a tiny
-# program costs a little more than it saves (benchmarks/unit_compile.py: 6 %
+# program costs a little more than it saves (benchmarks/unit_compile.py: 11 %
 # less CPU time in the median of 5 rounds; the notebooks gave the same 102
 # ledger values and run time with it, and keep XLA's own settings).
 # Only this process gets them. The notebook kernels, which train for real,
