@@ -24,13 +24,14 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # Only this process gets them. The notebook kernels, which train for real,
 # start with the caller's flags (``kernel_env`` below). The tests marked
 # ``fusion_emitters`` run in a fresh interpreter at -O0 with the fusion
-# emitters on and code generated in one piece (``pytest_pyfunc_call`` below): they check that two ways of
-# writing the same training loop agree to the last bit, which holds for the
+# emitters on and code generated in one piece (``pytest_pyfunc_call``
+# below): they check that two ways of writing the same training loop agree
+# to the last bit, which holds for the
 # programs the fusion emitters make at -O0 and not for the older emitters'
 # (nor, for the cosine metric of the clipped critic fits, at XLA's default
 # optimisation level 3, the notebooks' setting, or at level 2: 1 ulp).
-# Set XLA_FLAGS yourself to override (flags naming
-# ``xla_backend_optimization_level`` are kept as they are).
+# Your own XLA_FLAGS are kept and these are added to them, unless yours set
+# ``xla_backend_optimization_level``: then they are used as they are.
 # The caller's flags are kept in GANTOY_KERNEL_XLA_FLAGS before they change:
 # pytest-xdist's workers inherit the already-changed XLA_FLAGS from the main
 # process, and without this their notebook kernels would run with the unit
