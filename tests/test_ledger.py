@@ -200,6 +200,35 @@ def test_declared_after_run_is_labelled_and_only_for_a_declared_failure():
         row(2.0, ">= 3", expected=False, reason="x", valid="finite", declared_after_run="yes")
 
 
+@pytest.mark.parametrize(
+    "value, passed, valid_ok, as_declared, text",
+    [
+        (6, True, True, True, "pass (at the edge, declared): 2 of 8 on another CPU"),
+        (2, False, True, True, "fail (at the edge, declared): 2 of 8 on another CPU"),
+        (9, True, False, False, "INVALID (not as declared: value outside valid in [0, 8])"),
+        (NAN, False, False, False, "INVALID (not as declared: value outside valid in [0, 8])"),
+    ],
+)
+def test_row_at_the_edge_is_as_declared_either_way_inside_valid(value, passed, valid_ok, as_declared, text):
+    r = row(value, ">= 5", expected=None, reason="2 of 8 on another CPU", valid="in [0, 8]")
+    assert r["expected"] is None
+    assert (r["passed"], r["valid_ok"], r["as_declared"]) == (passed, valid_ok, as_declared)
+    assert ledger.result_text(r) == text
+    back = json.loads(json.dumps(r, allow_nan=False))
+    assert back["expected"] is None and ledger.reevaluate(back) == r
+
+
+def test_row_at_the_edge_needs_reason_and_valid_and_says_when_declared():
+    with pytest.raises(ValueError, match=r"expected=None \(at the edge\) needs a reason"):
+        row(6, ">= 5", expected=None, valid="in [0, 8]")
+    with pytest.raises(ValueError, match="valid condition"):
+        row(6, ">= 5", expected=None, reason="r")
+    r = row(6, ">= 5", expected=None, reason="r", valid="in [0, 8]", declared_after_run=True)
+    assert ledger.result_text(r) == "pass (at the edge, declared after a run): r"
+    html = ledger.table([r])._repr_html_()
+    assert "#8c510a" in html and "#1b7837" not in html  # shown like a declared failure, never as a pass
+
+
 def test_declared_failure_needs_reason_and_valid():
     with pytest.raises(ValueError, match="reason"):
         row(1.0, ">= 7", expected=False, valid="finite")
@@ -286,7 +315,7 @@ def test_reevaluate_rejects_rows_check_could_not_have_made():
         ledger.reevaluate({**declared, "valid": None})
     with pytest.raises(ValueError, match="lacks"):
         ledger.reevaluate({"claim": "C1", "measured": 1.0})
-    with pytest.raises(ValueError, match="True or False"):
+    with pytest.raises(ValueError, match="True, False or None"):
         ledger.reevaluate({**declared, "expected": "no"})
 
 

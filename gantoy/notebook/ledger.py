@@ -25,6 +25,15 @@ out-of-range value is then a broken measurement, not the declared failure::
     valid_ok    = evaluate(measured, valid)      (True when valid is None)
     as_declared = passed if expected else (valid_ok and not passed)
 
+**Rows at the edge.** A GAN trained for real carries a difference in the last
+bit of its arithmetic into its results, so another CPU (or other XLA settings)
+gives other values. A row whose value lies so close to its threshold that such
+a difference moves it across may declare ``expected=None`` ("at the edge"),
+with a ``reason`` that gives the evidence and a ``valid`` range: then either
+outcome is as declared (``as_declared = valid_ok``), the result reads ``pass
+(at the edge, declared): REASON`` or ``fail (at the edge, declared): REASON``,
+and the row never counts as the claim reproduced.
+
 **The value shown is the value judged.** Rows keep the measured value at full
 precision; the displayed number has the fewest significant digits (at least
 4) whose rounded value meets the threshold (and ``valid``) exactly as the full
@@ -324,26 +333,33 @@ def evaluate(measured: Any, threshold: str) -> bool:
     return all(hits)
 
 
-def _judge(measured, threshold: str, valid: str | None, expected: bool, reason: str) -> dict:
+def _declared(expected: Any) -> bool | None:
+    if expected is None:
+        return None
     if not isinstance(expected, (bool, np.bool_)):
-        raise ValueError(f"expected must be True or False; got {expected!r}")
-    expected = bool(expected)
-    if not expected:
+        raise ValueError(f"expected must be True, False or None (at the edge); got {expected!r}")
+    return bool(expected)
+
+
+def _judge(measured, threshold: str, valid: str | None, expected: bool | None, reason: str) -> dict:
+    expected = _declared(expected)
+    if expected is not True:
+        declared = "expected=False" if expected is False else "expected=None (at the edge)"
         if not reason:
-            raise ValueError("a row declared expected=False needs a reason")
+            raise ValueError(f"a row declared {declared} needs a reason")
         if valid is None:
             raise ValueError(
-                "a row declared expected=False needs a valid condition (e.g. valid='finite' "
-                "or valid='in [0, 1]'): the range the value must lie in for the declared "
-                "failure to count"
+                f"a row declared {declared} needs a valid condition (e.g. valid='finite' "
+                "or valid='in [0, 1]'): the range the value must lie in for the "
+                "measurement to count"
             )
     passed = evaluate(measured, threshold)
     valid_ok = True if valid is None else evaluate(measured, valid)
-    return {
-        "passed": passed,
-        "valid_ok": valid_ok,
-        "as_declared": passed if expected else (valid_ok and not passed),
-    }
+    if expected is None:
+        as_declared = valid_ok
+    else:
+        as_declared = passed if expected else (valid_ok and not passed)
+    return {"passed": passed, "valid_ok": valid_ok, "as_declared": as_declared}
 
 
 def _check_claim(claim: Any) -> str:
@@ -358,7 +374,7 @@ def check(
     measured: Any,
     threshold: str,
     *,
-    expected: bool = True,
+    expected: bool | None = True,
     reason: str = "",
     valid: str | None = None,
     declared_after_run: bool = False,
@@ -372,6 +388,7 @@ def check(
         passed      = evaluate(measured, threshold)
         valid_ok    = evaluate(measured, valid)      (True when valid is None)
         as_declared = passed if expected else (valid_ok and not passed)
+        as_declared = valid_ok                       (expected=None: at the edge)
 
     Args:
       claim: the claim id, ``"C1"`` .. ``"C20"``.
@@ -381,16 +398,23 @@ def check(
       threshold: the pass condition fixed before the run (grammar in
         :func:`evaluate`).
       expected: the outcome declared before the run. ``False`` marks a known,
-        honest failure and needs ``reason`` and ``valid``.
-      reason: why a row is declared ``expected=False``.
+        honest failure and needs ``reason`` and ``valid``. ``None`` marks a
+        row at the edge: its value lies so near the threshold that the last
+        bits of the arithmetic (another CPU, other XLA settings) decide the
+        outcome, shown to happen; either outcome is as declared, the row never
+        counts as the claim reproduced, and it needs ``reason`` (the evidence)
+        and ``valid``.
+      reason: why a row is declared ``expected=False`` or ``None``.
       valid: the range the value must lie in for the measurement to count
         (same grammar). Required when ``expected=False``: a NaN or
         out-of-range value is then *not* the declared failure.
-      declared_after_run: the row was written expecting a pass and declared
-        ``expected=False`` only after a run failed it. Settings and threshold
-        stay as written before that run; the result then reads
-        ``fail (declared after its first run): REASON``, so a reader can tell
-        it from a failure predicted in advance. Only with ``expected=False``.
+      declared_after_run: the row was declared ``expected=False`` only after
+        a run failed it, or ``expected=None`` only after a run came out other
+        than declared. Settings and threshold stay as written before that
+        run; the result then reads ``fail (declared after its first run):
+        REASON`` (or ``... (at the edge, declared after a run): REASON``), so a
+        reader can tell it from an outcome predicted in advance. Not with
+        ``expected=True``.
       display: emit the row as a notebook output of its own. Give ``False``
         when the rows are collected and shown with :func:`show`.
       **unknown: any other keyword raises ``TypeError``; in particular
@@ -405,7 +429,7 @@ def check(
       TypeError: ``passed=`` (or another unknown keyword) was given.
       ValueError: bad claim id, a threshold or ``valid`` that does not parse or
         does not fit the value, a non-numeric ``measured``, or
-        ``expected=False`` without ``reason`` and ``valid``, or
+        ``expected=False`` or ``None`` without ``reason`` and ``valid``, or
         ``declared_after_run`` with ``expected=True``.
 
     Example:
@@ -432,15 +456,15 @@ def check(
     if not isinstance(declared_after_run, (bool, np.bool_)):
         raise ValueError(f"declared_after_run must be True or False; got {declared_after_run!r}")
     if declared_after_run and expected:
-        raise ValueError("declared_after_run=True marks a failure declared after a run failed the row; "
-                         "give it with expected=False")
+        raise ValueError("declared_after_run=True marks a failure (or an edge) declared after a run; "
+                         "give it with expected=False (or None)")
     row = {
         "claim": claim,
         "what": str(what),
         "measured": _encode(value),
         "threshold": threshold,
         "valid": valid,
-        "expected": bool(expected),
+        "expected": _declared(expected),
         "reason": str(reason),
         "declared_after_run": bool(declared_after_run),
         **verdict,
@@ -541,8 +565,10 @@ def result_text(row: dict) -> str:
     ``PASS``; ``FAIL (not as declared)``; ``fail (declared): REASON`` (or
     ``fail (declared after its first run): REASON`` for a row declared only
     after a run failed it);
-    ``PASS (not as declared: declared to fail: REASON)``; or, for a declared
-    failure whose value lies outside ``valid``, ``INVALID (not as declared:
+    ``PASS (not as declared: declared to fail: REASON)``; for a row at the
+    edge (``expected=None``), ``pass (at the edge, declared): REASON`` or
+    ``fail (at the edge, declared): REASON``; or, for a declared failure or
+    edge whose value lies outside ``valid``, ``INVALID (not as declared:
     value outside valid VALID)``.
 
     Example:
@@ -552,7 +578,15 @@ def result_text(row: dict) -> str:
         >>> result_text(check("C16", "shock", 2, ">= 3", expected=False, reason="the critic lags",
         ...                   valid="in [0, 4]", declared_after_run=True, display=False))
         'fail (declared after its first run): the critic lags'
+        >>> result_text(check("C20", "seeds covering", 6, ">= 5", expected=None, reason="2 on another CPU",
+        ...                   valid="in [0, 8]", declared_after_run=True, display=False))
+        'pass (at the edge, declared after a run): 2 on another CPU'
     """
+    if row["expected"] is None:
+        if not row["valid_ok"]:
+            return f"INVALID (not as declared: value outside valid {row['valid']})"
+        when = "at the edge, declared after a run" if row.get("declared_after_run") else "at the edge, declared"
+        return f"{'pass' if row['passed'] else 'fail'} ({when}): {row['reason']}"
     if row["expected"]:
         text = "PASS" if row["passed"] else "FAIL (not as declared)"
         if row.get("valid") is not None and not row["valid_ok"]:
@@ -637,7 +671,7 @@ class Table:
         for row in self.rows:
             cells = [html.escape(c) for c in self._cells(row)]
             if row["as_declared"]:
-                colour = "#1b7837" if row["expected"] else "#8c510a"
+                colour = "#1b7837" if row["expected"] is True else "#8c510a"
             else:
                 colour = "#b2182b"
                 cells[-1] = f"<b>{cells[-1]}</b>"
