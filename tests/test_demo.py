@@ -94,6 +94,18 @@ def test_declared_failure_out_of_range_fails_the_demo_table():
     assert records[0]["as_declared"] is False and records[0]["measured"] == "nan"
 
 
+def test_rows_at_the_edge_show_their_outcome_and_never_fail_the_demo_table():
+    rows = [ledger.check("C20", "seeds covering", v, ">= 5", expected=None, reason="2 of 8 on another CPU",
+                         valid="in [0, 8]", display=False) for v in (6, 2, 9)]
+    text, records = demo.ledger_table([{**r, "notebook": "10"} for r in demo.judge_rows(rows)])
+    lines = [l for l in text.splitlines() if l.startswith("C20")]
+    assert [l.split()[2] for l in lines] == ["pass(edge)", "fail(edge)", "INVALID"]
+    assert "INVALID !" in text and text.count(" !") == 1
+    assert "pass (at the edge, declared): 2 of 8 on another CPU" in text
+    assert [r["as_declared"] for r in records] == [True, True, False]
+    assert [r["expected"] for r in records] == [None, None, None]
+
+
 def test_ledger_json_records_full_precision():
     rows = [{**r, "notebook": "02"} for r in demo.judge_rows([_row(value=0.09999996, threshold="< 0.1")])]
     _, records = demo.ledger_table(rows)
@@ -122,6 +134,33 @@ def test_verdicts_page_lists_every_claim_and_escapes_pipes():
     assert "(alone)" not in shared and "marked alone" not in shared
     alone = demo.verdicts_page(rows, {"04": 12.34, "05": 3.0}, "2026-01-01 00:00 UTC", jobs=2, wall=20.04, alone=["05"])
     assert "| 05 (alone) | 3.0 |" in alone and "| 04 | 12.3 |" in alone and "those marked alone ran by themselves" in alone
+
+
+def test_verdicts_page_after_a_partial_run_names_what_ran_and_when_the_rest_did():
+    rows = [{**r, "notebook": nb} for r, nb in zip(demo.judge_rows([_row(), _row()]), ("04", "05"))]
+    page = demo.verdicts_page(rows, {"04": 12.34, "05": 3.0}, "2026-02-02 10:00 UTC", jobs=2, wall=15.0,
+                              alone=["05"], earlier={"04": "2026-01-01 09:30 UTC"})
+    lines = page.splitlines()
+    assert lines[2].startswith("Written by `make demo` after its last run (2026-02-02 10:00 UTC), which executed 05;")
+    assert "executed earlier" in lines[2] and "Do not edit this page by hand." in lines[2]
+    assert "The notebooks of the last run ran 2 at a time" in page
+    assert "| notebook | seconds | executed |" in page
+    assert "| 04 | 12.3 | 2026-01-01 09:30 UTC |" in page
+    assert "| 05 (alone) | 3.0 | 2026-02-02 10:00 UTC (last run) |" in page
+    assert "| total | 15.3 | |" in page
+
+
+def test_recorded_end_is_the_last_reply(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("1", metadata={"execution": {"shell.execute_reply": t}})
+                for t in ("2026-01-01T23:59:58.100000Z", "2026-01-02T00:00:03.900000Z")]
+    nb.cells.append(nbformat.v4.new_code_cell("never run"))
+    (tmp_path / "a.ipynb").write_text(nbformat.writes(nb))
+    assert demo.recorded_end(tmp_path / "a.ipynb") == "2026-01-02 00:00 UTC"
+    (tmp_path / "b.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()))
+    assert demo.recorded_end(tmp_path / "b.ipynb") is None
 
 
 def test_recorded_seconds_sums_the_cells_timestamps(tmp_path):

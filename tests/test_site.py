@@ -77,6 +77,26 @@ def test_links_to_another_notebooks_heading_use_mysts_lower_case_anchor():
     assert "(01_minimax_and_nash.ipynb#why-the-1-d-penalty-stalls)" in out and "(https://a.b/#Keep)" in out
 
 
+def test_run_times_read_both_forms_of_the_verdicts_page(tmp_path, monkeypatch):
+    site = _site_builder()
+    monkeypatch.setattr(site, "ROOT", tmp_path)
+    (tmp_path / "docs").mkdir()
+    page = tmp_path / "docs" / "verdicts.md"
+    page.write_text("from its last run (2026-01-01 00:00 UTC)\n| notebook | seconds |\n|---|---|\n"
+                    "| 04_js | 12.3 |\n| 10_gp (alone) | 80.0 |\n| 05_v | FAILED |\n| total | 92.3 |\n")
+    text = "\n".join(site.run_times(["04_js", "05_v", "10_gp", "99_none"]))
+    assert "| notebook | seconds |" in text and "executed" not in text
+    assert "| [04_js](notebooks/04_js.ipynb) | 12.3 |" in text and "| [10_gp](notebooks/10_gp.ipynb) | 80.0 |" in text
+    assert "| [05_v](notebooks/05_v.ipynb) | FAILED |" in text and "99_none" not in text
+    page.write_text("after its last run (2026-02-02 10:00 UTC), which executed 10_gp\n"
+                    "| notebook | seconds | executed |\n|---|---|---|\n| 04_js | 12.3 | 2026-01-01 09:30 UTC |\n"
+                    "| 10_gp (alone) | 80.0 | 2026-02-02 10:00 UTC (last run) |\n| total | 92.3 | |\n")
+    text = "\n".join(site.run_times(["04_js", "10_gp"]))
+    assert "(2026-02-02 10:00 UTC) and, for the notebooks it did not run, from their own records" in text
+    assert "| [04_js](notebooks/04_js.ipynb) | 12.3 | 2026-01-01 09:30 UTC |" in text
+    assert "| [10_gp](notebooks/10_gp.ipynb) | 80.0 | 2026-02-02 10:00 UTC (last run) |" in text
+
+
 def _requirements():
     missing = [m for m in ("sphinx", "myst_nb", "playwright", "mathjax") if importlib.util.find_spec(m) is None]
     if missing:

@@ -19,11 +19,13 @@ trusted, and a row whose stored booleans disagree with the recomputation is
 reported. The ledger is printed as one table C1..C20 and written, with the
 measured values at full precision, to ``build/ledger.json``.
 
-When every notebook ran (no notebooks named on the command line, and written
-back), the page ``docs/verdicts.md`` is written too: the claims ledger C1..C20
-and each notebook's run time, from this run. A run on a subset, or with
-``--no-write``, leaves that page alone, so it always describes one complete run
-whose outputs are the committed notebooks.
+After a run that wrote its notebooks back, the page ``docs/verdicts.md`` is
+written too: the claims ledger C1..C20 and each notebook's run time, so that it
+always describes the notebooks as they now are. When every notebook ran, all of
+it comes from this run; after a run of some of ``notebooks/``, the others' rows
+and run times are read from their own outputs (judged again, like every row)
+and the page says which notebooks this run executed and when each was executed.
+A run with ``--no-write`` leaves the page alone.
 
 Every file is replaced atomically (a temporary file in the same folder,
 flushed to disk, then renamed over the old one): Ctrl-C, a killed process or
@@ -57,6 +59,7 @@ __all__ = [
     "ledger_table",
     "main",
     "read_ledger",
+    "recorded_end",
     "recorded_seconds",
     "run_alone",
     "schedule",
@@ -291,7 +294,9 @@ def _shown(row: dict) -> str:
 def _status(row: dict) -> str:
     if row["passed"] is None:
         return "ERROR !"
-    if row["expected"]:
+    if row["expected"] is None:
+        status = ("pass(edge)" if row["passed"] else "fail(edge)") if row["valid_ok"] else "INVALID"
+    elif row["expected"]:
         status = "PASS" if row["passed"] else "FAIL"
     elif row["passed"]:
         status = "PASS"
@@ -348,8 +353,8 @@ def _md(text: str) -> str:
 
 
 def verdicts_page(rows: list[dict], times: dict[str, float | None], when: str, jobs: int = 1,
-                  wall: float | None = None, alone=()) -> str:
-    """The page ``docs/verdicts.md``: the claims ledger C1..C20 from one complete run.
+                  wall: float | None = None, alone=(), earlier: dict[str, str] | None = None) -> str:
+    """The page ``docs/verdicts.md``: the claims ledger C1..C20 of the committed notebooks.
 
     Args:
       rows: judged rows (:func:`judge_rows`).
@@ -358,11 +363,23 @@ def verdicts_page(rows: list[dict], times: dict[str, float | None], when: str, j
       jobs: notebooks run at a time (their times are then under that shared load).
       wall: the run's duration in seconds, shown when ``jobs`` > 1.
       alone: the notebooks that ran with no other beside them (:func:`run_alone`).
+      earlier: the notebooks this run did not execute, each with the time it was
+        executed (:func:`recorded_end`); their rows and times come from their
+        own outputs. Empty or ``None``: every notebook ran in this run.
     """
+    earlier = dict(earlier or {})
+    if earlier:
+        ran = [name for name in times if name not in earlier]
+        header = [f"Written by `make demo` after its last run ({when}), which executed {', '.join(ran)}; "
+                  "the rows and run times of the other notebooks are read from their own outputs, "
+                  "executed earlier (dates in the run time table; their times add up their cells' times, "
+                  "without the kernel's start-up). Do not edit this page by hand."]
+    else:
+        header = [f"Written by `make demo` from its last run ({when}); do not edit this page by hand."]
     out = [
         "# Verdicts: the claims ledger C1..C20",
         "",
-        f"Written by `make demo` from its last run ({when}); do not edit this page by hand.",
+        *header,
         "Each value is shown with the digits that judge it as the full-precision value does;",
         "`build/ledger.json` holds the full values.",
         "",
@@ -389,15 +406,22 @@ def verdicts_page(rows: list[dict], times: dict[str, float | None], when: str, j
             out.append("| " + " | ".join(_md(c) for c in cells) + " |")
     out += ["", "## Run time per notebook", ""]
     if jobs > 1:
-        out += [f"The notebooks ran {jobs} at a time, each in its own kernel: each time below is "
+        which = "The notebooks of the last run" if earlier else "The notebooks"
+        out += [f"{which} ran {jobs} at a time, each in its own kernel: each time below is "
                 "under that shared load" + (" (those marked alone ran by themselves)" if alone else "")
                 + (f", and the whole run took {wall:.1f} s." if wall is not None else "."), ""]
-    out += ["| notebook | seconds |", "|---|---|"]
+    if earlier:
+        out += ["| notebook | seconds | executed |", "|---|---|---|"]
+    else:
+        out += ["| notebook | seconds |", "|---|---|"]
     for name, seconds in times.items():
-        mark = " (alone)" if jobs > 1 and name in alone else ""
-        out.append(f"| {name}{mark} | {'FAILED' if seconds is None else f'{seconds:.1f}'} |")
+        mark = " (alone)" if jobs > 1 and name in alone and name not in earlier else ""
+        cells = [f"{name}{mark}", "FAILED" if seconds is None else f"{seconds:.1f}"]
+        if earlier:
+            cells.append(earlier.get(name, f"{when} (last run)"))
+        out.append("| " + " | ".join(cells) + " |")
     total = sum(s for s in times.values() if s is not None)
-    out += [f"| total | {total:.1f} |", ""]
+    out += [f"| total | {total:.1f} |" + (" |" if earlier else ""), ""]
     return "\n".join(out)
 
 
@@ -452,6 +476,18 @@ def recorded_seconds(path) -> float:
     return total
 
 
+def recorded_end(path) -> str | None:
+    """When a notebook's outputs say it was executed: its last reply's timestamp
+    (nbclient's ``shell.execute_reply``), as ``YYYY-MM-DD HH:MM UTC``; ``None``
+    when it records none."""
+    from datetime import datetime, timezone
+
+    ends = [cell.get("metadata", {}).get("execution", {}).get("shell.execute_reply")
+            for cell in json.loads(Path(path).read_text()).get("cells", [])]
+    ends = [datetime.fromisoformat(e.replace("Z", "+00:00")) for e in ends if e]
+    return max(ends).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if ends else None
+
+
 def run_alone(path) -> str | None:
     """Why a notebook runs with no other notebook beside it, or ``None``.
 
@@ -489,6 +525,36 @@ def schedule(paths, jobs: int) -> list[tuple[list, int]]:
     shared = sorted((p for p in paths if p not in alone), key=lambda p: -recorded_seconds(p))
     phases = [(shared, min(jobs, len(shared)))] if shared else []
     return phases + [([p], 1) for p in alone]
+
+
+def _page_of_the_committed_notebooks(paths, rows, times, jobs, wall, alone) -> str | None:
+    """The verdicts page after a run that wrote ``paths`` back: of every notebook under
+    ``notebooks/``, the ones not run here read from their own outputs. ``None`` when
+    this run executed notebooks from elsewhere, or another notebook carries no
+    readable record (then the page is left as it was)."""
+    import nbformat
+
+    committed = sorted(glob.glob("notebooks/[0-9][0-9]*_*.ipynb"))
+    ran = {Path(p).resolve() for p in paths}
+    if not ran <= {Path(p).resolve() for p in committed}:
+        return None
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    all_rows, all_times, earlier = [], {}, {}
+    for p in committed:
+        stem = Path(p).stem
+        if Path(p).resolve() in ran:
+            all_rows += [r for r in rows if r["notebook"] == stem]
+            all_times[stem] = times.get(stem)
+            continue
+        try:
+            all_rows += judge_rows(read_ledger(nbformat.read(p, as_version=4), stem))
+        except ValueError:
+            return None
+        ended = recorded_end(p)
+        if ended is None:
+            return None
+        all_times[stem], earlier[stem] = recorded_seconds(p), ended
+    return verdicts_page(all_rows, all_times, when, jobs, wall, alone, earlier)
 
 
 def main(argv=None) -> int:
@@ -595,11 +661,12 @@ def main(argv=None) -> int:
               f"{jobs} at a time ({total:.1f} s of kernel time summed over them)")
     write_atomic(args.out, json.dumps(records, indent=1) + "\n")
     print(f"[demo] ledger written to {args.out}")
-    if not args.notebooks and not args.no_write:
-        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        write_atomic(VERDICTS, verdicts_page(all_rows, times, when, jobs, wall,
-                                             [Path(p).stem for p in paths if alone[p]]))
-        print(f"[demo] verdicts written to {VERDICTS}")
+    if not args.no_write:
+        page = _page_of_the_committed_notebooks(paths, all_rows, times, jobs, wall,
+                                                [Path(p).stem for p in paths if alone[p]])
+        if page is not None:
+            write_atomic(VERDICTS, page)
+            print(f"[demo] verdicts written to {VERDICTS}")
     if failures:
         print("[demo] results that differ from what was declared (or notebooks that failed):")
         for f_ in failures:
