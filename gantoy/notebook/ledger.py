@@ -27,8 +27,9 @@ out-of-range value is then a broken measurement, not the declared failure::
 
 **Rows at the edge.** A GAN trained for real carries a difference in the last
 bit of its arithmetic into its results, so another CPU (or other XLA settings)
-gives other values. A row whose value lies so close to its threshold that such
-a difference moves it across may declare ``expected=None`` ("at the edge"),
+gives other values. A row whose value such a difference (or another draw of
+seeds) moves across its threshold, however far apart the values, may declare
+``expected=None`` ("at the edge"),
 with a ``reason`` that gives the evidence and a ``valid`` range: then either
 outcome is as declared (``as_declared = valid_ok``), the result reads ``pass
 (at the edge, declared): REASON`` or ``fail (at the edge, declared): REASON``,
@@ -399,9 +400,9 @@ def check(
         :func:`evaluate`).
       expected: the outcome declared before the run. ``False`` marks a known,
         honest failure and needs ``reason`` and ``valid``. ``None`` marks a
-        row at the edge: its value lies so near the threshold that the last
-        bits of the arithmetic (another CPU, other XLA settings) decide the
-        outcome, shown to happen; either outcome is as declared, the row never
+        row at the edge: the last bits of the arithmetic (another CPU, other
+        XLA settings) or the seeds move its value across the threshold,
+        shown to happen; either outcome is as declared, the row never
         counts as the claim reproduced, and it needs ``reason`` (the evidence)
         and ``valid``.
       reason: why a row is declared ``expected=False`` or ``None``.
