@@ -460,31 +460,31 @@ def gallery_images(nb) -> dict[str, bytes]:
     return found
 
 
+def _stamps(path) -> list[dict]:
+    """Each code cell's nbclient timestamps, parsed: ``{key: datetime}`` for the keys it records."""
+    from datetime import datetime
+
+    cells = json.loads(Path(path).read_text()).get("cells", [])
+    return [{k: datetime.fromisoformat(v.replace("Z", "+00:00"))
+             for k, v in cell.get("metadata", {}).get("execution", {}).items()
+             if k in ("iopub.execute_input", "shell.execute_reply")} for cell in cells]
+
+
 def recorded_seconds(path) -> float:
     """The run time a notebook's outputs record: the sum over its code cells of
     the time from the start of execution to the reply (nbclient's timestamps);
     0 when it records none (never executed)."""
-    from datetime import datetime
-
-    total = 0.0
-    for cell in json.loads(Path(path).read_text()).get("cells", []):
-        run = cell.get("metadata", {}).get("execution", {})
-        if "iopub.execute_input" in run and "shell.execute_reply" in run:
-            begin, end = (datetime.fromisoformat(run[k].replace("Z", "+00:00"))
-                          for k in ("iopub.execute_input", "shell.execute_reply"))
-            total += max(0.0, (end - begin).total_seconds())
-    return total
+    return sum(max(0.0, (t["shell.execute_reply"] - t["iopub.execute_input"]).total_seconds())
+               for t in _stamps(path) if len(t) == 2)
 
 
 def recorded_end(path) -> str | None:
     """When a notebook's outputs say it was executed: its last reply's timestamp
     (nbclient's ``shell.execute_reply``), as ``YYYY-MM-DD HH:MM UTC``; ``None``
     when it records none."""
-    from datetime import datetime, timezone
+    from datetime import timezone
 
-    ends = [cell.get("metadata", {}).get("execution", {}).get("shell.execute_reply")
-            for cell in json.loads(Path(path).read_text()).get("cells", [])]
-    ends = [datetime.fromisoformat(e.replace("Z", "+00:00")) for e in ends if e]
+    ends = [t["shell.execute_reply"] for t in _stamps(path) if "shell.execute_reply" in t]
     return max(ends).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if ends else None
 
 
