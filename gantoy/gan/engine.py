@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 import time
 from typing import Any, Callable, NamedTuple, Sequence
 
@@ -559,8 +560,21 @@ def _with_learning_rates(config: GANConfig, lrs) -> GANConfig:
     return config.replace(**changes) if changes else config
 
 
-@functools.lru_cache(maxsize=64)
+_RUNNER_LOCK = threading.Lock()
+
+
 def _segment_runner(config, want, length, batched, runtime, train_g, fake):
+    """:func:`_new_segment_runner`'s cached program, one caller at a time: threads that ask
+    for the same program at once (``train(..., threads=k)``, ``side_by_side``) get the
+    same ``jax.jit`` object, which JAX compiles once for all of them. Without the lock
+    both could miss the cache together, each build its own object and compile the same
+    program again."""
+    with _RUNNER_LOCK:
+        return _new_segment_runner(config, want, length, batched, runtime, train_g, fake)
+
+
+@functools.lru_cache(maxsize=64)
+def _new_segment_runner(config, want, length, batched, runtime, train_g, fake):
     """``length`` rounds under ``lax.scan`` (``vmap`` over seeds), compiled once per argument set.
 
     ``runtime``: the critic count is an argument of the program; otherwise
