@@ -457,8 +457,9 @@ def test_optax_transformation_as_optimizer(key):
 def test_threads_asking_for_the_same_program_at_once_get_one_jit_object(monkeypatch):
     """Two threads that miss the runner cache together share one jax.jit object (so one compile).
     A slow jax.jit (it sleeps, letting the other thread in) makes both miss without the lock."""
-    import threading
     import time
+
+    from gantoy._threads import side_by_side
 
     made = []
     real_jit = jax.jit
@@ -472,17 +473,6 @@ def test_threads_asking_for_the_same_program_at_once_get_one_jit_object(monkeypa
     monkeypatch.setattr(T.jax, "jit", slow_jit)
     key_config, _ = T.split_learning_rates(CFG)
     args = (key_config, ("d_loss",), 3, True, False, True, None)
-    got = [None, None]
-    start = threading.Barrier(2)
-
-    def ask(i):
-        start.wait()
-        got[i] = T._segment_runner(*args)
-
-    threads = [threading.Thread(target=ask, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    got = side_by_side(lambda _: T._segment_runner(*args), range(2), workers=2)
     T._new_segment_runner.cache_clear()
     assert got[0] is got[1] and len(made) == 1
