@@ -1,10 +1,15 @@
-"""side_by_side: map over threads, results in input order and equal to running the calls one by one."""
+"""side_by_side: map over threads, results in input order and equal to running the calls one by one;
+program_cache: threads that ask a factory for the same program at once get one object."""
+
+import threading
+import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from gantoy._threads import program_cache
 from gantoy.gan.engine import rmsprop
 from gantoy.notebook.threads import cores, side_by_side
 from gantoy.studies import critic as C
@@ -40,3 +45,38 @@ def test_jax_programs_side_by_side_give_their_numbers_alone(key):
     for a, b in zip(together, alone):
         np.testing.assert_array_equal(a.estimate, b.estimate)
         np.testing.assert_array_equal(a.metrics["loss"], b.metrics["loss"])
+
+
+def test_program_cache_builds_once_for_threads_that_miss_together():
+    """A slow factory (it sleeps, letting the other thread in) is called once for two threads asking
+    at once, and both get its object; a plain lru_cache calls it twice here."""
+    calls = []
+
+    @program_cache(maxsize=4)
+    def factory(n):
+        time.sleep(0.2)
+        calls.append(n)
+        return object()
+
+    a, b = side_by_side(lambda _: factory(3), range(2), workers=2)
+    assert a is b and calls == [3]
+    assert factory(4) is not a and calls == [3, 4]
+    assert factory.cache_info().misses == 2 and factory.cache_info().hits == 1
+    factory.cache_clear()
+    assert factory(3) is not a and calls == [3, 4, 3]
+
+
+def test_program_cache_lets_one_factory_call_another_and_keeps_the_name():
+    """Each factory has its own lock: a cached factory calling another does not wait on itself."""
+
+    @program_cache(maxsize=2)
+    def inner(n):
+        return ("inner", n)
+
+    @program_cache(maxsize=2)
+    def outer(n):
+        """outer's docstring"""
+        return inner(n), threading.current_thread().name
+
+    assert outer(1)[0] == ("inner", 1)
+    assert outer.__name__ == "outer" and outer.__doc__ == "outer's docstring"

@@ -469,10 +469,10 @@ def test_threads_asking_for_the_same_program_at_once_get_one_jit_object(monkeypa
         made.append(f)
         return real_jit(f, *a, **k)
 
-    T._new_segment_runner.cache_clear()
+    T._segment_runner.cache_clear()
     monkeypatch.setattr(T.jax, "jit", slow_jit)
     key_config, _ = T.split_learning_rates(CFG)
     args = (key_config, ("d_loss",), 3, True, False, True, None)
     got = side_by_side(lambda _: T._segment_runner(*args), range(2), workers=2)
-    T._new_segment_runner.cache_clear()
+    T._segment_runner.cache_clear()
     assert got[0] is got[1] and len(made) == 1

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 import time
 from typing import Any, Callable, NamedTuple, Sequence
 
@@ -54,7 +53,7 @@ import numpy as np
 import optax
 
 from gantoy._checks import _as_keys, _concrete
-from gantoy._threads import side_by_side
+from gantoy._threads import program_cache, side_by_side
 from gantoy.gan import losses as L
 from gantoy.gan.model import (
     LOSSES,
@@ -560,21 +559,8 @@ def _with_learning_rates(config: GANConfig, lrs) -> GANConfig:
     return config.replace(**changes) if changes else config
 
 
-_RUNNER_LOCK = threading.Lock()
-
-
+@program_cache(maxsize=64)
 def _segment_runner(config, want, length, batched, runtime, train_g, fake):
-    """:func:`_new_segment_runner`'s cached program, one caller at a time: threads that ask
-    for the same program at once (``train(..., threads=k)``, ``side_by_side``) get the
-    same ``jax.jit`` object, which JAX compiles once for all of them. Without the lock
-    both could miss the cache together, each build its own object and compile the same
-    program again."""
-    with _RUNNER_LOCK:
-        return _new_segment_runner(config, want, length, batched, runtime, train_g, fake)
-
-
-@functools.lru_cache(maxsize=64)
-def _new_segment_runner(config, want, length, batched, runtime, train_g, fake):
     """``length`` rounds under ``lax.scan`` (``vmap`` over seeds), compiled once per argument set.
 
     ``runtime``: the critic count is an argument of the program; otherwise

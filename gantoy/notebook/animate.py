@@ -23,7 +23,6 @@ matplotlib is imported when an animation is drawn.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import NamedTuple
 
@@ -31,6 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gantoy._threads import program_cache
 from gantoy.distances.smoothed import js_parallel_lines, kl_parallel_lines, tv_parallel_lines
 from gantoy.gan import engine, games
 from gantoy.gan import losses as L
@@ -116,7 +116,7 @@ def _render(fig, update, n_frames, caption, fps, colors=64):
 RING_LOSSES = ("minimax GAN", "-log D GAN", "WGAN (clipping)", "WGAN-GP")
 
 
-@functools.lru_cache(maxsize=1)
+@program_cache(maxsize=1)
 def _ring_data():
     """One ring object per process: configs compare data by identity, so repeated calls reuse compiled programs."""
     return ring8()

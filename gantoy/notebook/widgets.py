@@ -25,13 +25,13 @@ imported when a widget is built.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gantoy._threads import program_cache
 from gantoy.distances.smoothed import js_parallel_lines, tv_parallel_lines
 from gantoy.gan import games
 from gantoy.notebook.plots import COLORS
@@ -55,7 +55,7 @@ def _log_slider(draw, name, symbol, value, *, hi, step):
     return ipywidgets.interactive(draw, **{name: slider})
 
 
-@functools.lru_cache(maxsize=1)
+@program_cache(maxsize=1)
 def _noise_fns():
     # sigma is an argument, not a constant: one compiled program serves every slider position
     js = jax.jit(jax.vmap(js_parallel_lines, in_axes=(0, None)))

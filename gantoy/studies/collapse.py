@@ -50,7 +50,6 @@ Example:
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Callable, NamedTuple
 
@@ -59,6 +58,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gantoy._checks import _check_sigma, _concrete
+from gantoy._threads import program_cache
 from gantoy.measures.distributions import GaussianMixture
 from gantoy.gan.metrics import (
     ModeCoverage,
@@ -344,7 +344,7 @@ def logd_gradient_identity(
     return _identity_program(family, int(n_z))(theta0, p_r, sigma, x)
 
 
-@functools.lru_cache(maxsize=32)
+@program_cache(maxsize=32)
 def _identity_program(family, n_z):
     """The five gradients of :func:`logd_gradient_identity` as one compiled program (cached per family)."""
 
@@ -517,7 +517,7 @@ def count_hops(dominant: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     return hops, distinct
 
 
-@functools.lru_cache(maxsize=8)
+@program_cache(maxsize=8)
 def _coverage_program(threshold: float):
     one = lambda s, modes, std: mode_coverage(s, modes, std, threshold=threshold)
     return jax.jit(jax.vmap(one, in_axes=(0, None, None)))
@@ -771,7 +771,7 @@ def perturbed_generator_gradients(
                                      jnp.asarray(noise, dtype), jnp.asarray(grad_noise, dtype))
 
 
-@functools.lru_cache(maxsize=4)
+@program_cache(maxsize=4)
 def _perturbed_program(space: str):
     """:func:`perturbed_generator_gradients` as one compiled program per noise model."""
 

@@ -31,7 +31,6 @@ is linear: the logit of a discriminator, the score of a critic.
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any, Callable, NamedTuple, Sequence
 
@@ -42,6 +41,7 @@ import optax
 from jax.typing import ArrayLike
 
 from gantoy._checks import _as_keys, _concrete
+from gantoy._threads import program_cache
 from gantoy.gan.losses import clip_weights
 from gantoy.gan.nets import mlp_apply, mlp_init
 from gantoy.gan.engine import (
@@ -296,7 +296,7 @@ def update_cosines(optimizer: Optimizer, grads: ArrayLike) -> np.ndarray:
     return np.asarray(_cosines_runner(optimizer)(g))
 
 
-@functools.lru_cache(maxsize=16)
+@program_cache(maxsize=16)
 def _cosines_runner(optimizer):
     tx = make_optimizer(optimizer)
 
@@ -588,7 +588,7 @@ def fit_critics(
     return CriticFit(out.d_params, np.asarray(out.estimate), {k: np.asarray(v) for k, v in out.metrics.items()})
 
 
-@functools.lru_cache(maxsize=32)
+@program_cache(maxsize=32)
 def _init_runner(sizes, dtype, batched, m):
     def one(key, c):  # c: None or [m] bounds
         d = mlp_init(jax.random.fold_in(key, 0), sizes, dtype=jnp.dtype(dtype))
@@ -599,7 +599,7 @@ def _init_runner(sizes, dtype, batched, m):
     return jax.jit(jax.vmap(one, in_axes=(0, None)) if batched else one)
 
 
-@functools.lru_cache(maxsize=32)
+@program_cache(maxsize=32)
 def _fit_runner(sizes, n_steps, loss, optimizer, clipped, use_gp, batch_size, batched, d_seeds):
     def one(key, real, fake, lr, gp_weight, paired, d_params, c):
         return _fit_one(key, real, fake, lr, gp_weight, paired, d_params, sizes=sizes, n_steps=n_steps, loss=loss,

@@ -27,7 +27,6 @@ The exact distance the numbers are compared with is
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Sequence
 
@@ -36,6 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gantoy._threads import program_cache
 from gantoy.gan import engine
 from gantoy.gan import losses as L
 from gantoy.gan.nets import mlp_apply, mlp_init
@@ -273,7 +273,7 @@ def fit_snapshot_critics(
     return np.asarray(_snapshot_runner(config, n_steps)(keys, real, fake))
 
 
-@functools.lru_cache(maxsize=8)
+@program_cache(maxsize=8)
 def _snapshot_runner(config, n_steps):
     tx = engine.make_optimizer(config.d_opt)
     gp = config.gp_weight if config.gp_weight > 0 else None

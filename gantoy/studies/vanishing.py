@@ -59,6 +59,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gantoy._checks import _as_keys
+from gantoy._threads import program_cache
 from gantoy.studies.optimal import optimal_logit
 from gantoy.gan.engine import (
     GANConfig,
@@ -133,7 +134,7 @@ def _record(config, state, key):
     return {name: m[name].astype(dtype) for name in FREEZE_METRICS}
 
 
-@functools.lru_cache(maxsize=32)
+@program_cache(maxsize=32)
 def _record_runner(config, batched):
     return jax.jit(jax.vmap(functools.partial(_record, config)) if batched else functools.partial(_record, config))
 
