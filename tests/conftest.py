@@ -20,16 +20,17 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # instead of being split into parts for a pool of threads, which for a tiny
 # program costs a little more than it saves (benchmarks/unit_compile.py: 11 %
 # less CPU time in the median of 5 rounds; the notebooks gave the same 102
-# ledger values and run time with it, and keep XLA's own settings).
+# ledger values and run time with it, and do without it).
 # Only this process gets them. The notebook kernels, which train for real,
-# start with the caller's flags (``kernel_env`` below). The tests marked
+# start with the caller's flags (``kernel_env`` below), to which
+# ``gantoy.notebook.demo.execute_notebook`` adds LLVM at -O2 as in ``make demo``. The tests marked
 # ``fusion_emitters`` run in a fresh interpreter at -O0 with the fusion
 # emitters on and code generated in one piece (``pytest_pyfunc_call``
 # below): they check that two ways of writing the same training loop agree
 # to the last bit, which holds for the
 # programs the fusion emitters make at -O0 and not for the older emitters'
-# (nor, for the cosine metric of the clipped critic fits, at XLA's default
-# optimisation level 3, the notebooks' setting, or at level 2: 1 ulp).
+# (nor, for the cosine metric of the clipped critic fits, at level 2, the
+# notebooks' setting, or at XLA's default level 3: 1 ulp).
 # Your own XLA_FLAGS are kept and these are added to them, unless yours set
 # ``xla_backend_optimization_level``: then they are used as they are.
 # The caller's flags are kept in GANTOY_KERNEL_XLA_FLAGS before they change:

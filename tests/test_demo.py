@@ -483,3 +483,25 @@ def test_demo_run_is_quiet_and_interruptions_leave_files_old_or_new(tmp_path):
     _one_at_a_time_gives_the_same_files(project)
     for sig, seed in [(signal.SIGINT, 1), (signal.SIGKILL, 2), (signal.SIGKILL, 3)]:
         _interrupt(project, sig, seed)
+
+
+@pytest.mark.parametrize("given, seen", [
+    (None, "--xla_backend_optimization_level=2"),
+    ("--xla_cpu_use_fusion_emitters=false", "--xla_cpu_use_fusion_emitters=false --xla_backend_optimization_level=2"),
+    ("--xla_backend_optimization_level=3", "--xla_backend_optimization_level=3"),
+])
+def test_kernel_xla_flags_add_llvm_o2_unless_the_caller_sets_a_level(given, seen):
+    assert demo.kernel_xla_flags(given) == seen
+
+
+def test_a_notebook_kernel_starts_with_the_completed_xla_flags(tmp_path):
+    """The kernel itself sees -O2 added to the caller's flags (make demo and the notebook tests go through here)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import os; print(os.environ['XLA_FLAGS'])")]
+    path = tmp_path / "flags.ipynb"
+    path.write_text(nbformat.writes(nb))
+    for given in (None, "--xla_cpu_use_fusion_emitters=false", "--xla_backend_optimization_level=0"):
+        out, _ = demo.execute_notebook(path, write=False, env={"XLA_FLAGS": given})
+        assert out.cells[0].outputs[0]["text"].strip() == demo.kernel_xla_flags(given)

@@ -17,7 +17,8 @@ The default run compiles the scripts with the unit tests' XLA settings
 (``tests/conftest.py``: -O0, XLA's older loop emitters, code in one piece), at
 which the two trainings' six programs compile in a fraction of the time; the
 test marked ``slow`` (``make test-all``) runs them with the notebooks' own
-settings, the caller's ``XLA_FLAGS`` (XLA's defaults unless set).
+settings: the caller's ``XLA_FLAGS`` completed as a notebook kernel's are
+(``gantoy.notebook.demo.kernel_xla_flags``: LLVM at -O2 unless they set a level).
 """
 
 import os
@@ -30,6 +31,7 @@ import numpy as np
 import pytest
 
 from conftest import KERNEL_XLA_FLAGS, UNIT_XLA_FLAGS
+from gantoy.notebook.demo import kernel_xla_flags
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,7 +73,7 @@ def _run(tmp_path, n_devices, n_seeds, flags):
 
 SETTINGS = [
     pytest.param(UNIT_XLA_FLAGS, id="unit-test-settings"),
-    pytest.param(KERNEL_XLA_FLAGS or "", id="notebook-settings", marks=pytest.mark.slow),
+    pytest.param(kernel_xla_flags(KERNEL_XLA_FLAGS), id="notebook-settings", marks=pytest.mark.slow),
 ]
 
 

@@ -56,6 +56,7 @@ __all__ = [
     "ALL_CLAIMS",
     "execute_notebook",
     "judge_rows",
+    "kernel_xla_flags",
     "ledger_table",
     "main",
     "read_ledger",
@@ -70,6 +71,14 @@ __all__ = [
 
 ALL_CLAIMS = tuple(f"C{i}" for i in range(1, 21))
 VERDICTS = "docs/verdicts.md"
+
+# The notebook kernels compile with XLA's LLVM back end at -O2 instead of its
+# default -O3. Compiling is most of a first run (the trainings are programs of
+# several seconds each), -O2 compiles a course-size training in about two
+# thirds of the time, and the code runs as fast. The trainings give the same
+# numbers to the last bit; three of the 102 ledger values differ in their last
+# digits (README: "XLA settings and the notebooks", benchmarks/xla_settings.py).
+NOTEBOOK_XLA_FLAGS = "--xla_backend_optimization_level=2"
 _BOOLEANS = ("passed", "valid_ok", "as_declared")
 
 
@@ -124,13 +133,33 @@ def write_atomic(path, text: str | bytes) -> None:
         os.close(dir_fd)
 
 
+def kernel_xla_flags(flags: str | None) -> str:
+    """The ``XLA_FLAGS`` a notebook kernel starts with, given the caller's ``flags``.
+
+    The caller's flags, with ``NOTEBOOK_XLA_FLAGS`` (LLVM at ``-O2``, see there)
+    added unless they set ``xla_backend_optimization_level`` themselves.
+
+    >>> kernel_xla_flags(None)
+    '--xla_backend_optimization_level=2'
+    >>> kernel_xla_flags("--xla_cpu_use_fusion_emitters=false")
+    '--xla_cpu_use_fusion_emitters=false --xla_backend_optimization_level=2'
+    >>> kernel_xla_flags("--xla_backend_optimization_level=3")
+    '--xla_backend_optimization_level=3'
+    """
+    flags = (flags or "").strip()
+    if "xla_backend_optimization_level" in flags:
+        return flags
+    return f"{flags} {NOTEBOOK_XLA_FLAGS}".strip()
+
+
 def execute_notebook(path, *, write: bool = True, timeout: int = 300, output=None, env=None):
     """Run ``path`` top to bottom in a fresh kernel; return ``(notebook, seconds)``.
 
     The kernel's working directory is the notebook's folder. With ``write`` the
     executed notebook replaces the file (or goes to ``output`` if given),
     atomically (:func:`write_atomic`). ``env`` maps environment variables to
-    the values the kernel starts with (``None``: unset). On POSIX the kernel
+    the values the kernel starts with (``None``: unset); its ``XLA_FLAGS`` are
+    then completed by :func:`kernel_xla_flags`. On POSIX the kernel
     talks to this process over local IPC sockets in a private temporary
     folder rather than over TCP: nothing listens on the network, and the
     kernel has no reason to warn about unencrypted transport. Raises ``nbclient.exceptions.CellExecutionError``
@@ -167,6 +196,7 @@ def execute_notebook(path, *, write: bool = True, timeout: int = 300, output=Non
             kernel_env.pop(name, None)
         else:
             kernel_env[name] = value
+    kernel_env["XLA_FLAGS"] = kernel_xla_flags(kernel_env.get("XLA_FLAGS"))
     # While it runs, nbclient answers SIGINT / SIGTERM itself by shutting the
     # kernel down (and notes it in _async_cleanup_kernel_future); whatever the
     # run then raises, or even if it finishes, Ctrl-C must stop make demo.
