@@ -76,8 +76,8 @@ VERDICTS = "docs/verdicts.md"
 # default -O3. Compiling is most of a first run (the trainings are programs of
 # several seconds each), -O2 compiles a course-size training in about two
 # thirds of the time, and the code runs as fast. The trainings give the same
-# numbers to the last bit; three of the 102 ledger values differ in their last
-# digits (README: "XLA settings and the notebooks", benchmarks/xla_settings.py).
+# numbers to the last bit; three of the 102 ledger values differ at round-off
+# level (README: "XLA settings and the notebooks", benchmarks/xla_settings.py).
 NOTEBOOK_XLA_FLAGS = "--xla_backend_optimization_level=2"
 _BOOLEANS = ("passed", "valid_ok", "as_declared")
 
