@@ -79,6 +79,7 @@ VERDICTS = "docs/verdicts.md"
 # numbers to the last bit; three of the 102 ledger values differ at round-off
 # level (README: "XLA settings and the notebooks", benchmarks/xla_settings.py).
 NOTEBOOK_XLA_FLAGS = "--xla_backend_optimization_level=2"
+
 _BOOLEANS = ("passed", "valid_ok", "as_declared")
 
 
