@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -43,12 +42,11 @@ SETTINGS = {
     "llvm -O0": "--xla_backend_optimization_level=0",
     "llvm -O0, older loop emitters": "--xla_backend_optimization_level=0 --xla_cpu_use_fusion_emitters=false",
 }
-TIMES = re.compile(r"\[demo\] (\S+) \.\.\. ([0-9.]+) s,")
-
 
 def run(notebooks: list[str], flags: str, workdir: Path, jobs: int) -> tuple[float, list[dict], dict]:
     """One ``python -m gantoy.notebook.demo --no-write --jobs jobs`` under ``XLA_FLAGS=flags`` with an empty cache:
-    its seconds, its ledger rows and each notebook's seconds."""
+    its seconds, its ledger rows and each notebook's seconds (``None``: the notebook failed), the last two
+    read from the run's ``--out`` file."""
     cache, out = tempfile.mkdtemp(dir=workdir), Path(tempfile.mkdtemp(dir=workdir)) / "ledger.json"
     env = dict(os.environ, XLA_FLAGS=flags, JAX_COMPILATION_CACHE_DIR=cache,
                JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0")
@@ -58,8 +56,8 @@ def run(notebooks: list[str], flags: str, workdir: Path, jobs: int) -> tuple[flo
     seconds = time.perf_counter() - start
     if not out.exists():
         raise SystemExit(f"the run with XLA_FLAGS={flags!r} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
-    per_notebook = {name: float(t) for name, t in TIMES.findall(done.stdout)}
-    return seconds, json.loads(out.read_text()), dict(sorted(per_notebook.items()))
+    record = json.loads(out.read_text())  # gantoy.notebook.demo.run_record; a failed notebook's time is None
+    return seconds, record["rows"], dict(sorted(record["seconds"].items()))
 
 
 def main(argv=None) -> int:
@@ -86,9 +84,10 @@ def main(argv=None) -> int:
                 "jobs": args.jobs,
                 "seconds": round(seconds, 1),
                 "ratio": round(ref_seconds / seconds, 3),
-                "seconds_per_notebook": per_notebook,
-                "ratio_per_notebook": {nb: round(ref_per_notebook[nb] / t, 2)
-                                       for nb, t in per_notebook.items() if nb in ref_per_notebook},
+                "seconds_per_notebook": {nb: None if t is None else round(t, 1) for nb, t in per_notebook.items()},
+                "ratio_per_notebook": {nb: round(ref_per_notebook[nb] / t, 2) for nb, t in per_notebook.items()
+                                       if t is not None and ref_per_notebook.get(nb) is not None},
+                "notebooks_failed": [nb for nb, t in per_notebook.items() if t is None],
                 "ledger_values": len(rows),
                 "rows_differing_from_reference": len(differing),
                 "differing": [f"{r['notebook']} {r['claim']}: {r['measured']} (reference {ref_values.get(key(r))})"

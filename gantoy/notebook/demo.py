@@ -17,7 +17,8 @@ from the outputs of this run (see :mod:`gantoy.notebook.ledger`) and judged agai
 :func:`gantoy.notebook.ledger.reevaluate`: the booleans stored in a row are not
 trusted, and a row whose stored booleans disagree with the recomputation is
 reported. The ledger is printed as one table C1..C20 and written, with the
-measured values at full precision, to ``build/ledger.json``.
+measured values at full precision, to ``build/ledger.json`` (:func:`run_record`:
+the rows, each notebook's run time and how many ran at a time).
 
 After a run that wrote its notebooks back, the page ``docs/verdicts.md`` is
 written too: the claims ledger C1..C20 and each notebook's run time, so that it
@@ -63,6 +64,7 @@ __all__ = [
     "recorded_end",
     "recorded_seconds",
     "run_alone",
+    "run_record",
     "schedule",
     "verdicts_page",
     "gallery_images",
@@ -379,6 +381,24 @@ def ledger_table(rows: list[dict]) -> tuple[str, list[dict]]:
     return "\n".join(lines), records
 
 
+def run_record(records: list[dict], times: dict[str, float | None], jobs: int, wall: float) -> dict:
+    """What ``python -m gantoy.notebook.demo`` writes to ``--out`` (``build/ledger.json``).
+
+    Args:
+      records: the ledger rows, as :func:`ledger_table` returns them.
+      times: each notebook's run time in seconds, by name (``None``: it failed).
+      jobs: notebooks run at a time; with more than one, each time is under that shared load.
+      wall: the whole run's duration in seconds.
+
+    Returns:
+      ``{"rows": records, "seconds": times, "jobs": jobs, "wall_seconds": wall}``, ready for ``json.dumps``.
+
+    >>> run_record([], {"00_overview": 21.5, "01_minimax_and_nash": None}, 2, 30.0)["seconds"]
+    {'00_overview': 21.5, '01_minimax_and_nash': None}
+    """
+    return {"rows": records, "seconds": dict(times), "jobs": int(jobs), "wall_seconds": float(wall)}
+
+
 def _md(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -690,7 +710,7 @@ def main(argv=None) -> int:
     else:
         print(f"\n[demo] {len(paths)} notebooks in {wall:.1f} s, "
               f"{jobs} at a time ({total:.1f} s of kernel time summed over them)")
-    write_atomic(args.out, json.dumps(records, indent=1) + "\n")
+    write_atomic(args.out, json.dumps(run_record(records, times, jobs, wall), indent=1) + "\n")
     print(f"[demo] ledger written to {args.out}")
     if not args.no_write:
         page = _page_of_the_committed_notebooks(paths, all_rows, times, jobs, wall,
