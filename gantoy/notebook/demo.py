@@ -165,7 +165,11 @@ def execute_notebook(path, *, write: bool = True, timeout: int = 300, output=Non
     then completed by :func:`kernel_xla_flags`. On POSIX the kernel
     talks to this process over local IPC sockets in a private temporary
     folder rather than over TCP: nothing listens on the network, and the
-    kernel has no reason to warn about unencrypted transport. Raises ``nbclient.exceptions.CellExecutionError``
+    kernel has no reason to warn about unencrypted transport. The client waits
+    for the kernel's messages in short polls
+    (:class:`gantoy.notebook.kernel_client.PollingKernelClient`), so that a
+    reply whose arrival was not signalled is read within half a second rather
+    than at the cell's timeout. Raises ``nbclient.exceptions.CellExecutionError``
     when a cell fails, and ``KeyboardInterrupt`` when the kernel was
     interrupted (Ctrl-C reaches the kernel too).
     """
@@ -177,6 +181,8 @@ def execute_notebook(path, *, write: bool = True, timeout: int = 300, output=Non
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     config = Config()
+    # Replies and outputs are waited for in short polls: see gantoy.notebook.kernel_client.
+    config.KernelManager.client_class = "gantoy.notebook.kernel_client.PollingKernelClient"
     sockets = None
     if os.name == "posix":  # sockets in a private folder, unique to this kernel
         sockets = tempfile.mkdtemp(prefix="gantoy-kernel-")
