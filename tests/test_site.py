@@ -1,7 +1,8 @@
 """The rendered site (``make site``), opened in headless Chromium with no network.
 
 The test builds ``build/site`` from the committed notebooks (docs/site/build.py,
-as ``make site`` does), then opens the index, every notebook page, the claims
+as ``make site`` does, but with every page read afresh and any Sphinx warning
+an error), then opens the index, every notebook page, the claims
 page, the API page and a search, from the file system, with every request
 that is not ``file://`` aborted. A page fails on: a failed or blocked request,
 an image that did not load, a JavaScript error, math left as TeX source (or no
@@ -149,7 +150,7 @@ def test_site_in_browser():
     _requirements()
     from playwright.sync_api import sync_playwright
 
-    index = _site_builder().build()
+    index = _site_builder().build(strict=True)  # a Sphinx warning fails the build
     site = index.parent
     shots = ROOT / "build" / "site-screenshots"
     shutil.rmtree(shots, ignore_errors=True)

@@ -240,8 +240,12 @@ def stage(src: Path) -> list[str]:
     return list(nbs)
 
 
-def build(out: Path | str = ROOT / "build" / "site", *, quiet: bool = True) -> Path:
-    """Build the site into ``out`` and return the path of its index.html."""
+def build(out: Path | str = ROOT / "build" / "site", *, quiet: bool = True, strict: bool = False) -> Path:
+    """Build the site into ``out`` and return the path of its index.html.
+
+    With ``strict`` every page is read again (not only those that changed since
+    the last build) and any Sphinx warning fails the build, after all of them
+    are reported (``-E -W --keep-going``): the site test builds it so."""
     out = Path(out)
     src = ROOT / "build" / "site-src"
     stage(src)
@@ -249,6 +253,8 @@ def build(out: Path | str = ROOT / "build" / "site", *, quiet: bool = True) -> P
            "-d", str(ROOT / "build" / "site-doctrees"), str(src), str(out)]
     if quiet:
         cmd.append("-q")
+    if strict:
+        cmd += ["-E", "-W", "--keep-going"]
     env = dict(os.environ, MPLBACKEND="Agg",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     subprocess.run(cmd, check=True, cwd=ROOT, env=env)
