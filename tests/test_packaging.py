@@ -103,7 +103,7 @@ def test_gantoy_source_imports_only_runtime_dependencies():
 def test_import_gantoy_loads_the_runtime_dependencies_and_nothing_from_the_extras():
     """In a fresh interpreter: ``import gantoy`` and every submodule but the notebook tooling."""
     # plots is imported too (gantoy.notebook does): it loads matplotlib only when it draws.
-    # The runner (demo) and its kernel client are not: they are the notebooks extra itself.
+    # The runner (demo) and its kernel client are not: they import the notebooks extra when loaded.
     modules = sorted(
         ".".join(p.relative_to(ROOT).with_suffix("").parts)
         for p in (ROOT / "gantoy").rglob("*.py") if p.stem not in {"__init__", "demo", "kernel_client"}

@@ -38,6 +38,16 @@ def _site_builder():
     return mod
 
 
+def test_api_pages_that_re_export_a_class_are_read_after_its_own():
+    pytest.importorskip("docutils")
+    spec = importlib.util.spec_from_file_location("gantoy_site_ext", ROOT / "docs" / "site" / "gantoy_site_ext.py")
+    ext = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ext)
+    docnames = ["api", "generated/gantoy", "generated/gantoy.gan.engine", "generated/gantoy.gan.model", "index"]
+    ext._home_pages_first(None, None, docnames)
+    assert docnames == ["api", "generated/gantoy.gan.model", "index", "generated/gantoy", "generated/gantoy.gan.engine"]
+
+
 def test_solutions_are_folded():
     site = _site_builder()
     nb = {"cells": [

@@ -64,10 +64,13 @@ def _home_pages_first(app, env, docnames):
 
     Autodoc records a class shown on a page other than its module's own
     (``gantoy.GANConfig``, ``gantoy.gan.engine.GANConfig``) under its home name
-    (``gantoy.gan.model.GANConfig``) as well, as an alias. Sphinx takes an alias
-    read after the class's own entry, but reports two aliases read before it as
-    a duplicate description. The sort is stable: the order within each group is
-    kept.
+    (``gantoy.gan.model.GANConfig``) as well, as an alias. Sphinx drops an alias
+    read after the class's own entry, and the own entry replaces one alias read
+    before it, but a second alias read before it is reported as a duplicate
+    description. The order assumes that a class's home module has an API page
+    and re-exports no class itself (true of every module today; the site test's
+    strict build would show a break). The sort is stable: the order within each
+    group is kept.
     """
     docnames.sort(key=_reexports_a_class)
 
