@@ -21,10 +21,13 @@ export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS ?= 0
 
 venv: $(STAMP)
 
+# setuptools warns at every editable install that a folder named like the
+# package in the working directory could shadow it; here that folder is the
+# package itself, so the warning is silenced (PYTHONWARNINGS reaches its build).
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c $(LOCK) -e '.[test,notebooks,docs]'
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet -c $(LOCK) -e '.[test,notebooks,docs]'
 	touch $(STAMP)
 
 # Rewrite constraints.txt with the newest versions pyproject.toml allows,
