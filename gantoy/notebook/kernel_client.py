@@ -34,7 +34,7 @@ POLL_SECONDS = 0.5
 
 class PollingChannel(AsyncZMQSocketChannel):
     """An asyncio ZeroMQ channel whose ``get_msg`` waits in polls of at most
-    :data:`POLL_SECONDS`, up to ``timeout`` seconds in all (``None``: no limit)."""
+    :data:`POLL_SECONDS`, up to ``timeout`` seconds in all (``None`` or negative: no limit)."""
 
     async def get_msg(self, timeout: float | None = None):
         """The next message; raises :class:`queue.Empty` when none came within ``timeout`` seconds."""
@@ -58,11 +58,11 @@ class PollingKernelClient(AsyncKernelClient):
     Used by :func:`gantoy.notebook.demo.execute_notebook` through the kernel
     manager's ``client_class`` setting."""
 
-    #: The shell channel (execute requests and their replies): :class:`PollingChannel`.
+    #: The shell channel (execute requests and their replies) waits in short polls (:class:`PollingChannel`).
     shell_channel_class = Type(PollingChannel)
-    #: The IOPub channel (a cell's outputs and the kernel's status): :class:`PollingChannel`.
+    #: The IOPub channel (a cell's outputs and the kernel's status) waits in short polls (:class:`PollingChannel`).
     iopub_channel_class = Type(PollingChannel)
-    #: The stdin channel (``input()`` in a cell): :class:`PollingChannel`.
+    #: The stdin channel (``input()`` in a cell) waits in short polls (:class:`PollingChannel`).
     stdin_channel_class = Type(PollingChannel)
-    #: The control channel (interrupt, shutdown): :class:`PollingChannel`.
+    #: The control channel (interrupt, shutdown) waits in short polls (:class:`PollingChannel`).
     control_channel_class = Type(PollingChannel)
