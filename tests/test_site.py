@@ -165,7 +165,7 @@ def test_site_in_browser():
     shots = ROOT / "build" / "site-screenshots"
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
-    pages = [index] + sorted((site / "notebooks").glob("*.html")) + [site / "docs" / "claims.html", site / "api.html"]
+    pages = [index] + sorted((site / "notebooks").glob("*.html")) + [site / "docs" / "claims-c1-c20.html", site / "api.html"]
     assert len(pages) > 4, f"no notebook pages in {site}"
     problems: list[str] = []
     with sync_playwright() as pw:

@@ -11,8 +11,10 @@ so a second build redoes only what changed):
   (``docs/gallery/*.png``) when there is one;
 - ``notebooks/*.ipynb``: copies in which every cell tagged ``solution`` is
   folded (markdown: the ``solution`` directive; code: MyST-NB's ``hide-cell``);
-- ``docs/claims.md`` and ``docs/verdicts.md``;
+- ``docs/claims-c1-c20.md`` and ``docs/verdicts.md`` (:data:`DOC_PAGES`);
 - ``api.md``: autosummary of gantoy's public modules.
+
+A staged notebook or page whose original is gone is removed.
 
 MathJax is copied from the ``django-static-mathjax`` package into the site
 (conf.py), so the pages need no network.
@@ -36,6 +38,7 @@ CONF = Path(__file__).resolve().parent
 NOTEBOOKS = "notebooks/[0-9][0-9]_*.ipynb"
 API_PACKAGES = ("gantoy.measures", "gantoy.distances", "gantoy.gan", "gantoy.studies", "gantoy.notebook")
 TITLE = re.compile(r"^#\s+(\d\d)\s*·\s*(.+)$")
+DOC_PAGES = ("claims-c1-c20", "verdicts")  # docs/<name>.md, in the Reference section when present
 
 
 def _write(path: Path, data: str | bytes) -> None:
@@ -216,11 +219,16 @@ def stage(src: Path) -> list[str]:
     nbs = {}
     for p in sorted(ROOT.glob(NOTEBOOKS)):
         nbs[p.stem] = json.loads(p.read_text(encoding="utf-8"))
-    for stem, nb in nbs.items():
-        _write(src / "notebooks" / f"{stem}.ipynb", json.dumps(fold_solutions(nb), indent=1, ensure_ascii=False))
-    for name in ("claims.md", "verdicts.md"):
-        if (ROOT / "docs" / name).exists():
-            _write(src / "docs" / name, (ROOT / "docs" / name).read_bytes())
+    staged = [src / "notebooks" / f"{stem}.ipynb" for stem in nbs]
+    for path, nb in zip(staged, nbs.values()):
+        _write(path, json.dumps(fold_solutions(nb), indent=1, ensure_ascii=False))
+    pages = [name for name in DOC_PAGES if (ROOT / "docs" / f"{name}.md").exists()]
+    for name in pages:
+        staged.append(src / "docs" / f"{name}.md")
+        _write(staged[-1], (ROOT / "docs" / f"{name}.md").read_bytes())
+    for old in [*(src / "notebooks").glob("*.ipynb"), *(src / "docs").glob("*.md")]:
+        if old not in staged:  # its original was renamed or removed: no page for it
+            old.unlink()
     index = [
         "# gantoy: why the original GAN is hard to train, and why WGAN and WGAN-GP help", "",
         "Executed notebooks for the course: exact divergences, tiny GANs in JAX, and a claims "
@@ -230,8 +238,7 @@ def stage(src: Path) -> list[str]:
         *[f"notebooks/{stem}" for stem in nbs],
         "```", "",
         "```{toctree}", ":maxdepth: 1", ":caption: Reference", "",
-        "docs/claims",
-        *(["docs/verdicts"] if (ROOT / "docs" / "verdicts.md").exists() else []),
+        *[f"docs/{name}" for name in pages],
         "api", "```", "",
     ]
     index += ledger_section(nbs) + run_times(list(nbs)) + gallery(src)
