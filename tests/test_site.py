@@ -31,18 +31,21 @@ CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 CJK_FONT = "Noto Sans CJK SC"
 
 
-def _site_builder():
-    spec = importlib.util.spec_from_file_location("gantoy_site_build", ROOT / "docs" / "site" / "build.py")
+def _site_module(filename="build.py", name="gantoy_site_build"):
+    """A module of docs/site (the site builder by default), loaded from its file."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "docs" / "site" / filename)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
 
 
+def _site_builder():
+    return _site_module()
+
+
 def test_api_pages_that_re_export_a_class_are_read_after_its_own():
     pytest.importorskip("docutils")
-    spec = importlib.util.spec_from_file_location("gantoy_site_ext", ROOT / "docs" / "site" / "gantoy_site_ext.py")
-    ext = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ext)
+    ext = _site_module("gantoy_site_ext.py", "gantoy_site_ext")
     docnames = ["api", "generated/gantoy", "generated/gantoy.gan.engine", "generated/gantoy.gan.model", "index"]
     ext._home_pages_first(None, None, docnames)
     assert docnames == ["api", "generated/gantoy.gan.model", "index", "generated/gantoy", "generated/gantoy.gan.engine"]
