@@ -527,3 +527,21 @@ def test_a_notebook_kernel_starts_with_the_completed_xla_flags(tmp_path):
     for given in (None, "--xla_cpu_use_fusion_emitters=false", "--xla_backend_optimization_level=0"):
         out, _ = demo.execute_notebook(path, write=False, env={"XLA_FLAGS": given})
         assert out.cells[0].outputs[0]["text"].strip() == demo.kernel_xla_flags(given)
+
+
+def test_a_notebook_kernel_leaves_out_jaxs_cache_read_warning_and_no_other(tmp_path):
+    """A cut-short cache entry (another kernel still writing it) is recompiled by JAX with a warning
+    that the kernels leave out of the outputs; any other warning still shows."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import warnings\n"
+        "warnings.warn(\"Error reading persistent compilation cache entry for 'jit_f': error: truncated\")\n"
+        "warnings.warn('another warning')")]
+    path = tmp_path / "warn.ipynb"
+    path.write_text(nbformat.writes(nb))
+    out, _ = demo.execute_notebook(path, write=False, env={"PYTHONWARNINGS": "default::DeprecationWarning"})
+    stderr = "".join(o.get("text", "") for o in out.cells[0].outputs if o.get("name") == "stderr")
+    assert "another warning" in stderr
+    assert "Error reading persistent compilation cache" not in stderr

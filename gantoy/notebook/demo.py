@@ -82,6 +82,14 @@ VERDICTS = "docs/verdicts.md"
 # level (README: "XLA settings and the notebooks", benchmarks/xla_settings.py).
 NOTEBOOK_XLA_FLAGS = "--xla_backend_optimization_level=2"
 
+# Two kernels share JAX's persistent compilation cache (make demo runs two
+# notebooks at a time). JAX writes a cache entry in place, so a kernel that reads
+# an entry while the other is still writing it finds it cut short; JAX then warns
+# and compiles the program itself, which gives the same machine code. The kernels
+# leave that warning out of the notebooks' outputs (pyproject.toml does the same
+# for the test workers).
+CACHE_READ_WARNING = "ignore:Error reading persistent compilation cache entry:UserWarning"
+
 _BOOLEANS = ("passed", "valid_ok", "as_declared")
 
 
@@ -162,7 +170,8 @@ def execute_notebook(path, *, write: bool = True, timeout: int = 300, output=Non
     executed notebook replaces the file (or goes to ``output`` if given),
     atomically (:func:`write_atomic`). ``env`` maps environment variables to
     the values the kernel starts with (``None``: unset); its ``XLA_FLAGS`` are
-    then completed by :func:`kernel_xla_flags`. On POSIX the kernel
+    then completed by :func:`kernel_xla_flags`, and its ``PYTHONWARNINGS`` by
+    :data:`CACHE_READ_WARNING`. On POSIX the kernel
     talks to this process over local IPC sockets in a private temporary
     folder rather than over TCP: nothing listens on the network, and the
     kernel has no reason to warn about unencrypted transport. The client waits
@@ -206,6 +215,7 @@ def execute_notebook(path, *, write: bool = True, timeout: int = 300, output=Non
         else:
             kernel_env[name] = value
     kernel_env["XLA_FLAGS"] = kernel_xla_flags(kernel_env.get("XLA_FLAGS"))
+    kernel_env["PYTHONWARNINGS"] = ",".join(filter(None, [kernel_env.get("PYTHONWARNINGS"), CACHE_READ_WARNING]))
     # While it runs, nbclient answers SIGINT / SIGTERM itself by shutting the
     # kernel down (and notes it in _async_cleanup_kernel_future); whatever the
     # run then raises, or even if it finishes, Ctrl-C must stop make demo.
