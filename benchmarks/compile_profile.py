@@ -9,8 +9,10 @@ nothing in the notebooks changes. Prints one JSON object a
 line for each notebook: the wall time, the programs compiled, the CPU seconds
 spent compiling (in all threads) split at ``--big`` seconds into
 training-size programs and small ones (mostly what eager ``jax.numpy`` calls
-compile, one program for each operation and shape), and the five names that
-took longest; then one line with the totals.
+compile, one program for each operation and shape), the seconds spent turning
+traced programs into XLA's input (MLIR, "lowering"; every program, compiled
+or read from the cache), the programs read back from the cache, and the five
+names that took longest; then one line with the totals.
 
     .venv/bin/python benchmarks/compile_profile.py [notebooks/07_*.ipynb ...] [--big 0.6]
 
@@ -31,6 +33,8 @@ import tempfile
 from pathlib import Path
 
 FINISHED = re.compile(r"Finished XLA compilation of (.*) in ([\d.eE+-]+) sec")
+LOWERED = re.compile(r"Finished jaxpr to MLIR module conversion .* in ([\d.eE+-]+) sec")
+CACHE_HIT = re.compile(r"Persistent compilation cache hit for ")
 
 
 def profile(path: str, cache: str, big: float) -> dict:
@@ -59,6 +63,8 @@ def profile(path: str, cache: str, big: float) -> dict:
         f"compile_cpu_s_over_{big}_s": round(sizes["big"][1], 1),
         "small_programs": sizes["small"][0],
         "compile_cpu_s_small": round(sizes["small"][1], 1),
+        "lowering_s": round(sum(float(s) for s in LOWERED.findall(log)), 1),
+        "read_from_cache": len(CACHE_HIT.findall(log)),
         "top": [[name, counts[name], round(t, 2)] for name, t in top],
     }
 
