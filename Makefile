@@ -7,6 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOCK := constraints.txt
+VENV_T0 := build/.venv-setup-start
 
 .PHONY: demo test test-all bench bench-gan clean venv lock lab site browser
 
@@ -24,11 +25,15 @@ venv: $(STAMP)
 # setuptools warns at every editable install that a folder named like the
 # package in the working directory could shadow it; here that folder is the
 # package itself, so the warning is silenced (PYTHONWARNINGS reaches its build).
+# The set-up says how long it took, so that a first `make test` or `make demo`
+# reports it apart from the tests' or the notebooks' own time.
 $(STAMP): pyproject.toml $(LOCK)
+	@mkdir -p build && date +%s > $(VENV_T0)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet -c $(LOCK) -e '.[test,notebooks,docs]'
 	touch $(STAMP)
+	@echo "set-up: $(VENV) installed in $$(( $$(date +%s) - $$(cat $(VENV_T0)) )) s (once; again when pyproject.toml or $(LOCK) changes)"; rm -f $(VENV_T0)
 
 # Rewrite constraints.txt with the newest versions pyproject.toml allows,
 # resolved in a throwaway environment (its comment lines are kept). Run
@@ -70,9 +75,11 @@ BROWSER_PACKAGES := chromium fonts-noto-cjk
 browser:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 	    && ! dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1; then \
+	  t0=$$(date +%s); \
 	  echo "installing $(BROWSER_PACKAGES) (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; \
+	    apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null \
+	  && echo "set-up: $(BROWSER_PACKAGES) installed in $$(( $$(date +%s) - t0 )) s (once)"; \
 	fi
 
 # Parallel test workers (pytest-xdist): one per core, at most 4. The notebooks
