@@ -7,7 +7,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOCK := constraints.txt
-VENV_T0 := build/.venv-setup-start
 
 .PHONY: demo test test-all bench bench-gan clean venv lock lab site browser
 
@@ -26,14 +25,14 @@ venv: $(STAMP)
 # package in the working directory could shadow it; here that folder is the
 # package itself, so the warning is silenced (PYTHONWARNINGS reaches its build).
 # The set-up says how long it took, so that a first `make test` or `make demo`
-# reports it apart from the tests' or the notebooks' own time.
+# reports it apart from the tests' or the notebooks' own time. make expands a
+# recipe's lines before it runs the first, so $(shell date +%s) is the start.
 $(STAMP): pyproject.toml $(LOCK)
-	@mkdir -p build && date +%s > $(VENV_T0)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet -c $(LOCK) -e '.[test,notebooks,docs]'
 	touch $(STAMP)
-	@echo "set-up: $(VENV) installed in $$(( $$(date +%s) - $$(cat $(VENV_T0)) )) s (once; again when pyproject.toml or $(LOCK) changes)"; rm -f $(VENV_T0)
+	@echo "set-up: $(VENV) installed in $$(( $$(date +%s) - $(shell date +%s) )) s (once; again when pyproject.toml or $(LOCK) changes)"
 
 # Rewrite constraints.txt with the newest versions pyproject.toml allows,
 # resolved in a throwaway environment (its comment lines are kept). Run

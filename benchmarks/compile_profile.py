@@ -6,7 +6,7 @@ in a fresh kernel (:func:`gantoy.notebook.demo.execute_notebook`), as a first
 committed files left alone. The kernels start with JAX's compile log on
 (``JAX_LOG_COMPILES=1``), which the notebooks' stderr outputs then carry;
 nothing in the notebooks changes. Prints one JSON object a
-line for each notebook: the wall time, the programs compiled, the CPU seconds
+line for each notebook: the wall time, the programs compiled or read from the cache, the CPU seconds
 spent compiling (in all threads) split at ``--big`` seconds into
 training-size programs and small ones (mostly what eager ``jax.numpy`` calls
 compile, one program for each operation and shape), the seconds spent turning
@@ -16,8 +16,9 @@ names that took longest; then one line with the totals.
 
     .venv/bin/python benchmarks/compile_profile.py [notebooks/07_*.ipynb ...] [--big 0.6]
 
-A program read back from the cache (compiled by an earlier notebook of the
-same run) is counted at the time the read took.
+A program read back from the cache (compiled earlier in the same run, by an
+earlier notebook or earlier in the same one) is counted among the programs, at
+the time the read took, and also in ``read_from_cache``.
 """
 
 from __future__ import annotations
